@@ -1,0 +1,130 @@
+//! Warm-cache search latency through the real HTTP stack.
+//!
+//! Starts Bino on port 0 with the sandbox supplier, warms the catalog cache for a set of
+//! countries, then times 1,000 `POST /esim/search` calls from one client and prints p50 and
+//! p99. It runs once over the in-memory store and, when `redis-server` is on the PATH (or
+//! `BINO_BENCH_REDIS_URL` is set), once over Redis.
+//!
+//! Run with `cargo bench --bench search`.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bino::app::App;
+use bino::config::Settings;
+use bino::store::{MemoryStore, RedisStore, SharedStore};
+
+const SEARCHES: usize = 1_000;
+const COUNTRIES: [&str; 10] = ["JP", "US", "GB", "FR", "TH", "DE", "IT", "ES", "KR", "MX"];
+
+#[tokio::main]
+async fn main() {
+    let stats = bino::supply::sandbox::catalog_stats();
+    println!("sandbox catalog: {stats}");
+
+    let memory: SharedStore = Arc::new(MemoryStore::new());
+    report("memory store", memory).await;
+
+    let mut server: Option<Child> = None;
+    let url = match std::env::var("BINO_BENCH_REDIS_URL") {
+        Ok(url) => Some(url),
+        Err(_) => start_redis().map(|(child, url)| {
+            server = Some(child);
+            url
+        }),
+    };
+    match url {
+        Some(url) => {
+            let redis: SharedStore = Arc::new(
+                RedisStore::connect(&url, "bench:")
+                    .await
+                    .expect("redis answers"),
+            );
+            report("redis store", redis).await;
+        }
+        None => println!("redis store: skipped (no redis-server on the PATH)"),
+    }
+    if let Some(mut child) = server {
+        let _ = child.kill();
+    }
+}
+
+async fn report(label: &str, store: SharedStore) {
+    let settings = Settings::from_vars(Vec::new()).expect("default settings");
+    let app = App::build_with_store(settings, store)
+        .await
+        .expect("app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let address = format!("http://{}/esim/search", listener.local_addr().unwrap());
+    let server = tokio::spawn(axum::serve(listener, bino::http::router(app)).into_future());
+    let client = reqwest::Client::new();
+
+    // Warm the cache: one search per country fills it from the supplier.
+    for country in COUNTRIES {
+        search(&client, &address, country).await;
+    }
+
+    let mut samples = Vec::with_capacity(SEARCHES);
+    for i in 0..SEARCHES {
+        let started = Instant::now();
+        search(&client, &address, COUNTRIES[i % COUNTRIES.len()]).await;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    println!(
+        "{label}: {SEARCHES} warm searches over HTTP: p50 {:?}, p99 {:?}, max {:?}",
+        samples[SEARCHES / 2],
+        samples[SEARCHES * 99 / 100],
+        samples[SEARCHES - 1]
+    );
+    server.abort();
+}
+
+async fn search(client: &reqwest::Client, address: &str, country: &str) {
+    let response = client
+        .post(address)
+        .bearer_auth("sandbox")
+        .json(&serde_json::json!({"locationCode": country}))
+        .send()
+        .await
+        .expect("search answered");
+    assert!(
+        response.status().is_success(),
+        "search failed: {}",
+        response.status()
+    );
+    let body = response.bytes().await.expect("body read");
+    assert!(body.len() > 100, "search answered no plans for {country}");
+}
+
+fn start_redis() -> Option<(Child, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .spawn()
+        .ok()?;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some((child, format!("redis://127.0.0.1:{port}/")));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}

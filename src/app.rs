@@ -1,0 +1,217 @@
+//! Wiring: builds every component from the settings, and runs the server and its workers.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use metrics_exporter_prometheus::PrometheusHandle;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Settings, SupplierKind};
+use crate::jobs::allocation::AllocationPoller;
+use crate::jobs::supplier_events::{self, SupplierEventWorker};
+use crate::orders::OrderService;
+use crate::store::{MemoryStore, RedisStore, SharedStore};
+use crate::supply::cache::CatalogCache;
+use crate::supply::esimaccess::{EsimAccessClient, EsimAccessConfig};
+use crate::supply::metered::Metered;
+use crate::supply::sandbox::{SandboxConfig, SandboxSupplier};
+use crate::supply::{EventSink, Supplier};
+use crate::telemetry;
+
+/// Everything a request handler or a worker may need, built once.
+pub struct App {
+    pub settings: Settings,
+    pub store: SharedStore,
+    pub supplier: Arc<dyn Supplier>,
+    pub catalog: Arc<CatalogCache>,
+    pub orders: Arc<OrderService>,
+    pub metrics: PrometheusHandle,
+    /// The token supplier webhooks must carry; random when none is configured, so that the
+    /// route is closed rather than open.
+    pub supplier_webhook_token: SecretString,
+}
+
+impl App {
+    /// Connects the store and the supplier described by `settings`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Arc<App>> {
+        let store: SharedStore = match &settings.redis_url {
+            Some(url) => Arc::new(
+                RedisStore::connect(url.expose_secret(), &settings.redis_prefix)
+                    .await
+                    .context("could not connect to Redis (BINO_REDIS_URL)")?,
+            ),
+            None => {
+                tracing::warn!(
+                    "BINO_REDIS_URL is not set: state is kept in this process only and is lost on exit"
+                );
+                Arc::new(MemoryStore::new())
+            }
+        };
+        App::build_with_store(settings, store).await
+    }
+
+    /// Like [`App::build`] with a given store, as tests do to pick a key prefix.
+    pub async fn build_with_store(
+        settings: Settings,
+        store: SharedStore,
+    ) -> anyhow::Result<Arc<App>> {
+        let supplier: Arc<dyn Supplier> = match (settings.supplier, &settings.esimaccess) {
+            (SupplierKind::EsimAccess, Some(credentials)) => {
+                let config = EsimAccessConfig {
+                    base_url: credentials.base_url.clone(),
+                    ..EsimAccessConfig::new(
+                        credentials.access_code.clone(),
+                        credentials.secret_key.clone(),
+                    )
+                };
+                Arc::new(Metered::new(
+                    EsimAccessClient::new(config)
+                        .context("could not set up the eSIM Access client")?,
+                ))
+            }
+            _ => {
+                let sandbox = SandboxSupplier::new(SandboxConfig {
+                    allocation_delay: settings.sandbox_allocation_delay,
+                    event_interval: settings.sandbox_event_interval,
+                    ..SandboxConfig::default()
+                });
+                // The sandbox's events take the path real webhooks take: into the inbox.
+                sandbox.set_event_sink(Arc::new(InboxSink {
+                    store: Arc::clone(&store),
+                }));
+                Arc::new(Metered::new(sandbox))
+            }
+        };
+
+        let catalog = Arc::new(CatalogCache::new(
+            Arc::clone(&supplier),
+            Arc::clone(&store),
+            settings.catalog_ttl,
+        ));
+        let orders = Arc::new(OrderService::new(
+            Arc::clone(&store),
+            Arc::clone(&catalog),
+            settings.margin_percent,
+            settings.allocation_poll_after,
+        ));
+        let supplier_webhook_token = settings
+            .supplier_webhook_token
+            .clone()
+            .unwrap_or_else(|| SecretString::from(uuid::Uuid::new_v4().simple().to_string()));
+
+        Ok(Arc::new(App {
+            settings,
+            store,
+            supplier,
+            catalog,
+            orders,
+            metrics: telemetry::metrics_handle(),
+            supplier_webhook_token,
+        }))
+    }
+
+    /// Starts the background workers; they stop when `shutdown` is cancelled.
+    pub fn spawn_workers(self: &Arc<Self>, shutdown: &CancellationToken) -> JoinSet<()> {
+        let mut workers = JoinSet::new();
+        let consumer = crate::jobs::consumer_name();
+
+        let events = SupplierEventWorker::new(
+            Arc::clone(&self.store),
+            Arc::clone(&self.orders),
+            consumer.clone(),
+        );
+        workers.spawn(events.run(shutdown.clone()));
+
+        let poller = AllocationPoller {
+            store: Arc::clone(&self.store),
+            orders: Arc::clone(&self.orders),
+            consumer,
+        };
+        workers.spawn(poller.run(shutdown.clone()));
+
+        let app = Arc::clone(self);
+        workers.spawn(async move { app.catalog.warm().await });
+        workers
+    }
+
+    /// Whether the supplier answers a cheap call.
+    pub async fn supplier_reachable(&self) -> bool {
+        self.supplier.balance().await.is_ok()
+    }
+}
+
+/// Delivers sandbox events into the supplier inbox.
+struct InboxSink {
+    store: SharedStore,
+}
+
+#[async_trait]
+impl EventSink for InboxSink {
+    async fn deliver(&self, body: Vec<u8>) {
+        if let Err(error) = supplier_events::enqueue(self.store.as_ref(), &body).await {
+            tracing::error!(%error, "sandbox event could not be stored");
+        }
+    }
+}
+
+/// Runs `bino serve`: HTTP plus workers until SIGTERM or Ctrl-C, then drains.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let listen = settings.listen;
+    let app = App::build(settings).await?;
+    let shutdown = CancellationToken::new();
+    let mut workers = app.spawn_workers(&shutdown);
+
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("could not listen on {listen} (BINO_LISTEN)"))?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        supplier = app.supplier.name(),
+        store = app.store.backend(),
+        "bino is serving"
+    );
+    if app.settings.uses_sandbox_api_key() {
+        tracing::warn!("BINO_API_KEYS is not set: the supply API accepts the key \"sandbox\"");
+    }
+
+    let signal = shutdown.clone();
+    axum::serve(listener, crate::http::router(Arc::clone(&app)))
+        .with_graceful_shutdown(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            signal.cancel();
+        })
+        .await
+        .context("HTTP server failed")?;
+
+    shutdown.cancel();
+    while workers.join_next().await.is_some() {}
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,236 @@
+//! The supply API for businesses: search plans, order eSIMs, read orders back.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use utoipa::ToSchema;
+
+use super::{ApiError, ApiJson};
+use crate::app::App;
+use crate::catalog::{self, LocationCode, Money, Plan, PlanType, SearchFilters};
+use crate::orders::{OrderItem, OrderKind, OrderRecord, OrderRequest, OrderStatus, ProfileView};
+use crate::telemetry::hash_id;
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/esim/search", post(search_plans))
+        .route("/esim/order", post(place_order))
+        .route("/esim/orders/{bino_transaction_id}", get(get_order))
+}
+
+/// The caller, identified by a hash of its API key (keys themselves are never kept).
+pub struct ApiCaller {
+    pub owner: String,
+}
+
+impl FromRequestParts<Arc<App>> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
+        let presented = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::unauthorized("send an API key as Authorization: Bearer <key>")
+            })?;
+        // Compare with every key, without stopping at the first match, so the time taken
+        // says nothing about which keys exist.
+        let mut matched = subtle::Choice::from(0);
+        for key in &app.settings.api_keys {
+            matched |= key.expose_secret().as_bytes().ct_eq(presented.as_bytes());
+        }
+        if bool::from(matched) {
+            Ok(ApiCaller {
+                owner: hash_id(presented),
+            })
+        } else {
+            Err(ApiError::unauthorized("the API key is not valid"))
+        }
+    }
+}
+
+/// A catalog search.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchRequest {
+    /// An ISO 3166-1 alpha-2 code in any case ("UK" means GB), `!RG` for regional bundles
+    /// or `!GL` for global plans.
+    #[schema(example = "JP")]
+    location_code: String,
+    /// BASE (new eSIMs, the default) or TOPUP.
+    #[serde(default, rename = "type")]
+    plan_type: Option<PlanType>,
+    #[serde(default)]
+    filters: SearchFilters,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResponse {
+    location_code: String,
+    plans: Vec<Plan>,
+}
+
+/// Plans for one location, filtered and sorted, with Bino's prices.
+#[utoipa::path(
+    post, path = "/esim/search", tag = "supply",
+    request_body = SearchRequest,
+    responses(
+        (status = 200, body = SearchResponse),
+        (status = 400, description = "Unknown location code or malformed JSON", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or invalid API key", body = super::error::ErrorBody),
+        (status = 422, description = "Fields of the wrong type", body = super::error::ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn search_plans(
+    State(app): State<Arc<App>>,
+    _caller: ApiCaller,
+    ApiJson(request): ApiJson<SearchRequest>,
+) -> Result<ApiJson<SearchResponse>, ApiError> {
+    let location: LocationCode =
+        request
+            .location_code
+            .parse()
+            .map_err(|error: catalog::InvalidLocation| {
+                ApiError::bad_request("unknown_location", error.to_string())
+            })?;
+    let plan_type = request.plan_type.unwrap_or(PlanType::Base);
+
+    let packages = app
+        .catalog
+        .packages(location, plan_type)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "catalog unavailable for a search");
+            ApiError::unavailable("the plan catalog is unavailable right now; try again shortly")
+        })?;
+    let plans = catalog::search(&packages, &request.filters, app.settings.margin_percent);
+
+    Ok(ApiJson(SearchResponse {
+        location_code: location.to_string(),
+        plans,
+    }))
+}
+
+/// One line of an order as the API shows it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderItemView {
+    package_code: String,
+    name: String,
+    quantity: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    esim_tran_no: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    period_days: Option<u32>,
+    /// What one unit costs the buyer, in US dollars.
+    #[schema(value_type = String, example = "6.84")]
+    unit_price: Money,
+}
+
+impl From<OrderItem> for OrderItemView {
+    fn from(item: OrderItem) -> Self {
+        OrderItemView {
+            package_code: item.package_code,
+            name: item.name,
+            quantity: item.quantity,
+            esim_tran_no: item.esim_tran_no,
+            period_days: item.period_days,
+            unit_price: item.unit_price,
+        }
+    }
+}
+
+/// An order as the API shows it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderView {
+    bino_transaction_id: String,
+    /// The supplier's order number, to quote to support.
+    provider_order_reference: Option<String>,
+    status: OrderStatus,
+    kind: OrderKind,
+    items: Vec<OrderItemView>,
+    #[schema(value_type = String, example = "13.68")]
+    total_price: Money,
+    currency: &'static str,
+    /// One entry per eSIM once the supplier has allocated them.
+    profiles: Vec<ProfileView>,
+    /// Why the supplier refused the order, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure: Option<String>,
+}
+
+impl From<OrderRecord> for OrderView {
+    fn from(record: OrderRecord) -> Self {
+        OrderView {
+            bino_transaction_id: record.bino_transaction_id,
+            provider_order_reference: record.provider_order_reference,
+            status: record.status,
+            kind: record.kind,
+            items: record.items.into_iter().map(OrderItemView::from).collect(),
+            total_price: record.total_price,
+            currency: "USD",
+            profiles: record.profiles,
+            failure: record.failure,
+        }
+    }
+}
+
+/// Orders eSIMs (or one top-up). Sending the same binoTransactionId again, even at the
+/// same moment, returns the same order and never orders twice.
+#[utoipa::path(
+    post, path = "/esim/order", tag = "supply",
+    request_body = OrderRequest,
+    responses(
+        (status = 200, description = "The order, submitted (or the earlier one with this id)", body = OrderView),
+        (status = 401, body = super::error::ErrorBody),
+        (status = 409, description = "The id was used for a different order", body = super::error::ErrorBody),
+        (status = 422, description = "An item cannot be ordered; the message names it", body = super::error::ErrorBody),
+        (status = 502, description = "The supplier refused the order", body = super::error::ErrorBody),
+        (status = 503, description = "Supplier or store unavailable; retry with the same id", body = super::error::ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn place_order(
+    State(app): State<Arc<App>>,
+    caller: ApiCaller,
+    ApiJson(request): ApiJson<OrderRequest>,
+) -> Result<ApiJson<OrderView>, ApiError> {
+    let record = app.orders.place(&caller.owner, request).await?;
+    Ok(ApiJson(OrderView::from(record)))
+}
+
+/// An order's status and, once allocated, its profiles with activation details.
+#[utoipa::path(
+    get, path = "/esim/orders/{bino_transaction_id}", tag = "supply",
+    params(("bino_transaction_id" = String, Path, description = "The id the order was placed with")),
+    responses(
+        (status = 200, body = OrderView),
+        (status = 401, body = super::error::ErrorBody),
+        (status = 404, body = super::error::ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn get_order(
+    State(app): State<Arc<App>>,
+    caller: ApiCaller,
+    Path(bino_transaction_id): Path<String>,
+) -> Result<ApiJson<OrderView>, ApiError> {
+    let record = app.orders.get(&caller.owner, &bino_transaction_id).await?;
+    Ok(ApiJson(OrderView::from(record)))
+}

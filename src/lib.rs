@@ -1,0 +1,23 @@
+//! Bino sells travel eSIMs through chat and through a supply API for businesses.
+//!
+//! The components, from the outside in:
+//! - [`http`]: the axum routes (supply API, supplier webhook, health, metrics, OpenAPI).
+//! - [`jobs`]: workers that drain the durable inboxes and poll the supplier.
+//! - [`orders`]: idempotent orders and their lifecycle, from submission to allocated profiles.
+//! - [`supply`]: the [`supply::Supplier`] trait, the eSIM Access client, the offline sandbox,
+//!   and the catalog cache in front of both.
+//! - [`catalog`]: the domain of packages, plans, money and coverage (no I/O).
+//! - [`store`]: Redis or in-memory state: values, counters and streams.
+//! - [`config`] and [`telemetry`]: settings from `BINO_*` variables, logs and metrics.
+//! - [`app`]: wires all of the above from the settings.
+
+pub mod app;
+pub mod catalog;
+pub mod config;
+pub mod http;
+pub mod jobs;
+pub mod orders;
+pub mod store;
+pub mod supply;
+pub mod telemetry;
+pub mod wire;

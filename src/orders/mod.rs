@@ -1,0 +1,771 @@
+//! Orders: one idempotent record per `binoTransactionId`, from submission to profiles.
+//!
+//! A buyer may send the same order twice, or ten times at once, after a timeout or a
+//! crash. The record in the store is claimed atomically by the first request; the others
+//! wait for its outcome and answer the same order. The supplier order carries the same id
+//! as `transactionId`, which the supplier deduplicates too, so even a process that dies
+//! between submitting and recording can be retried without ordering twice.
+
+mod record;
+
+pub use record::{OrderItem, OrderKind, OrderRecord, OrderStatus, ProfileView};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use chrono::Utc;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::catalog::{Money, Package, PlanType};
+use crate::store::{SharedStore, StoreError, get_json};
+use crate::supply::cache::CatalogCache;
+use crate::supply::events::{EventContent, NotifyType, SupplierEvent};
+use crate::supply::{
+    EsimStatus, OrderLine, ProfileQuery, SupplierOrder, SupplyError, TopUpRequest,
+};
+use crate::telemetry::hash_id;
+
+/// Orders are kept this long; a retry of an older id starts a new order.
+const ORDER_TTL: Duration = Duration::from_secs(400 * 24 * 3600);
+/// How long the first request of an id may hold the right to submit it before another
+/// request of the same id may take over (the first one presumably crashed).
+const SUBMIT_LEASE: Duration = Duration::from_secs(30);
+/// How long a concurrent duplicate waits for the first request's outcome.
+const DUPLICATE_WAIT: Duration = Duration::from_secs(25);
+/// The supplier's limit on `transactionId`.
+const MAX_TRANSACTION_ID_CHARS: usize = 50;
+/// The supplier's limit on profiles per package line.
+const MAX_QUANTITY: u32 = 30;
+const MAX_ITEMS: usize = 20;
+/// Stream of submitted orders that still wait for their profiles; see [`OrderService::poll_allocation`].
+pub const ALLOCATION_STREAM: &str = "orders:awaiting-allocation";
+
+/// One line of an order request as a business sends it.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderItemRequest {
+    pub package_code: String,
+    pub quantity: u32,
+    /// The existing profile to top up; required for TOPUP packages, refused for others.
+    #[serde(default)]
+    pub esim_tran_no: Option<String>,
+    /// Days to buy of a day-pass plan (1 to 365); refused for fixed-total plans.
+    #[serde(default)]
+    pub period_days: Option<u32>,
+}
+
+/// An order request as a business sends it.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderRequest {
+    /// The buyer's own id for this order, 1 to 50 characters; sending it again never
+    /// orders twice.
+    pub bino_transaction_id: String,
+    pub items: Vec<OrderItemRequest>,
+}
+
+/// Why an order was not placed, in terms the HTTP layer maps to statuses.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// The request is well-formed JSON but cannot be ordered (422).
+    #[error("{0}")]
+    Invalid(String),
+    /// The id was used before for a different order (409).
+    #[error("binoTransactionId {0:?} was already used for a different order")]
+    Conflict(String),
+    #[error("order not found")]
+    NotFound,
+    /// The supplier refused the order (502): nothing was charged.
+    #[error("the supplier refused the order: {0}")]
+    SupplierRejected(String),
+    /// The supplier or the store could not be reached; retrying with the same id is safe (503).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for OrderError {
+    fn from(error: StoreError) -> Self {
+        OrderError::Unavailable(format!("order store unavailable: {error}"))
+    }
+}
+
+fn supplier_unavailable(error: SupplyError) -> OrderError {
+    match error {
+        SupplyError::Rejected { code, message } => {
+            OrderError::SupplierRejected(format!("{code} {message}"))
+        }
+        other => OrderError::Unavailable(format!(
+            "{other}; retrying with the same binoTransactionId is safe"
+        )),
+    }
+}
+
+pub struct OrderService {
+    store: SharedStore,
+    catalog: Arc<CatalogCache>,
+    margin_percent: u32,
+    /// How long to wait for GOT_RESOURCE before asking the supplier ourselves.
+    allocation_poll_after: Duration,
+}
+
+impl OrderService {
+    pub fn new(
+        store: SharedStore,
+        catalog: Arc<CatalogCache>,
+        margin_percent: u32,
+        allocation_poll_after: Duration,
+    ) -> Self {
+        OrderService {
+            store,
+            catalog,
+            margin_percent,
+            allocation_poll_after,
+        }
+    }
+
+    pub fn allocation_poll_after(&self) -> Duration {
+        self.allocation_poll_after
+    }
+
+    /// Places an order once, however often and however concurrently it is requested.
+    #[tracing::instrument(skip_all, fields(order.id = %hash_id(&request.bino_transaction_id)))]
+    pub async fn place(
+        &self,
+        owner: &str,
+        request: OrderRequest,
+    ) -> Result<OrderRecord, OrderError> {
+        check_shape(&request)?;
+        let fingerprint = fingerprint(owner, &request);
+        let key = order_key(&request.bino_transaction_id);
+
+        if let Some(existing) = self.load(&key).await? {
+            return self.answer_existing(&key, existing, &fingerprint).await;
+        }
+
+        let (kind, items) = self.price_items(&request).await?;
+        let now_ms = Utc::now().timestamp_millis();
+        let record = OrderRecord {
+            bino_transaction_id: request.bino_transaction_id.clone(),
+            owner: owner.to_owned(),
+            fingerprint: fingerprint.clone(),
+            kind,
+            total_price: total_price(&items),
+            items,
+            status: OrderStatus::Pending,
+            provider_order_reference: None,
+            profiles: Vec::new(),
+            failure: None,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            lease_until_ms: now_ms + lease_ms(),
+        };
+        let bytes = encode(&record)?;
+        if !self
+            .store
+            .set_if_absent(&key, &bytes, Some(ORDER_TTL))
+            .await?
+        {
+            let existing = self.load(&key).await?.ok_or(OrderError::NotFound)?;
+            return self.answer_existing(&key, existing, &fingerprint).await;
+        }
+        self.submit(&key, record, bytes).await
+    }
+
+    /// The order of `owner` with this id, as last recorded.
+    pub async fn get(
+        &self,
+        owner: &str,
+        bino_transaction_id: &str,
+    ) -> Result<OrderRecord, OrderError> {
+        match self.load(&order_key(bino_transaction_id)).await? {
+            Some(record) if record.owner == owner => Ok(record),
+            _ => Err(OrderError::NotFound),
+        }
+    }
+
+    /// Handles one supplier event: GOT_RESOURCE fetches the profiles, status and usage
+    /// events update the profile they name. Errors are worth a retry of the event.
+    #[tracing::instrument(skip_all, fields(supplier.event = event.notify_type.as_str()))]
+    pub async fn apply_event(&self, event: &SupplierEvent) -> Result<(), OrderError> {
+        match &event.notify_type {
+            NotifyType::OrderStatus => {
+                let ready = event
+                    .content
+                    .order_status
+                    .as_deref()
+                    .is_some_and(|status| status.eq_ignore_ascii_case("GOT_RESOURCE"));
+                match (&event.content.order_no, ready) {
+                    (Some(order_no), true) => self.fetch_profiles(order_no).await.map(|_| ()),
+                    _ => Ok(()),
+                }
+            }
+            NotifyType::EsimStatus
+            | NotifyType::SmdpEvent
+            | NotifyType::DataUsage
+            | NotifyType::ValidityUsage => {
+                self.update_profile(&event.notify_type, &event.content)
+                    .await
+            }
+            NotifyType::CheckHealth | NotifyType::Other(_) => Ok(()),
+        }
+    }
+
+    /// Reads the profiles of a supplier order and records them, waiting out the
+    /// supplier's "still allocating" answer. Returns whether the order is now allocated.
+    pub async fn fetch_profiles(&self, order_no: &str) -> Result<bool, OrderError> {
+        let Some(id) = self.order_id_for_supplier_order(order_no).await? else {
+            tracing::warn!(
+                supplier.order_no = order_no,
+                "profiles ready for an order Bino did not place"
+            );
+            return Ok(false);
+        };
+        let supplier = Arc::clone(self.catalog.supplier());
+        let query = ProfileQuery::Order(order_no.to_owned());
+        let profiles = (|| async { supplier.query_profiles(&query).await })
+            .retry(
+                ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_millis(500))
+                    .with_max_delay(Duration::from_secs(8))
+                    .with_max_times(8),
+            )
+            .when(|error| matches!(error, SupplyError::NotAllocatedYet))
+            .await;
+        let profiles = match profiles {
+            Ok(profiles) => profiles,
+            Err(SupplyError::NotAllocatedYet) => return Ok(false),
+            Err(error) => return Err(supplier_unavailable(error)),
+        };
+
+        for profile in &profiles {
+            let index = profile_key(&profile.esim_tran_no);
+            self.store
+                .set(&index, id.as_bytes(), Some(ORDER_TTL))
+                .await?;
+        }
+        let count = profiles.len();
+        self.update(&order_key(&id), |record| {
+            record.profiles = profiles.iter().map(ProfileView::from).collect();
+            if record.status == OrderStatus::Submitted {
+                record.status = OrderStatus::Allocated;
+            }
+        })
+        .await?;
+        tracing::info!(order.id = %hash_id(&id), profiles = count, "eSIM profiles allocated");
+        Ok(true)
+    }
+
+    /// Checks an order whose GOT_RESOURCE never came. Returns true when the order needs no
+    /// more polling (allocated, failed or gone).
+    pub async fn poll_allocation(&self, bino_transaction_id: &str) -> Result<bool, OrderError> {
+        let Some(record) = self.load(&order_key(bino_transaction_id)).await? else {
+            return Ok(true);
+        };
+        match (&record.status, &record.provider_order_reference) {
+            (OrderStatus::Submitted, Some(order_no)) => {
+                tracing::info!(order.id = %hash_id(bino_transaction_id), "no GOT_RESOURCE yet, polling the supplier");
+                self.fetch_profiles(order_no).await
+            }
+            _ => Ok(true),
+        }
+    }
+
+    async fn answer_existing(
+        &self,
+        key: &str,
+        mut existing: OrderRecord,
+        fingerprint: &str,
+    ) -> Result<OrderRecord, OrderError> {
+        if existing.fingerprint != fingerprint {
+            return Err(OrderError::Conflict(existing.bino_transaction_id));
+        }
+        let deadline = tokio::time::Instant::now() + DUPLICATE_WAIT;
+        loop {
+            if existing.status != OrderStatus::Pending {
+                return Ok(existing);
+            }
+            if existing.lease_until_ms <= Utc::now().timestamp_millis() {
+                // The first request died or gave up: take over, submitting with the same
+                // transaction id, which the supplier deduplicates.
+                let old = encode(&existing)?;
+                existing.lease_until_ms = Utc::now().timestamp_millis() + lease_ms();
+                let new = encode(&existing)?;
+                if self
+                    .store
+                    .compare_and_swap(key, Some(&old), &new, Some(ORDER_TTL))
+                    .await?
+                {
+                    return self.submit(key, existing, new).await;
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(OrderError::Unavailable(
+                    "the same order is still being submitted; ask again with the same binoTransactionId".to_owned(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            existing = self.load(key).await?.ok_or(OrderError::NotFound)?;
+        }
+    }
+
+    /// Sends a claimed order to the supplier and records the outcome.
+    async fn submit(
+        &self,
+        key: &str,
+        record: OrderRecord,
+        claimed: Vec<u8>,
+    ) -> Result<OrderRecord, OrderError> {
+        let supplier = self.catalog.supplier();
+        let outcome = match record.kind {
+            OrderKind::NewEsims => {
+                let order = SupplierOrder {
+                    transaction_id: record.bino_transaction_id.clone(),
+                    lines: record
+                        .items
+                        .iter()
+                        .map(|item| OrderLine {
+                            package_code: item.package_code.clone(),
+                            count: item.quantity,
+                            unit_cost: item.listed_cost,
+                            period_days: item.period_days,
+                        })
+                        .collect(),
+                };
+                supplier.order(&order).await
+            }
+            OrderKind::TopUp => {
+                let item = &record.items[0];
+                let request = TopUpRequest {
+                    transaction_id: record.bino_transaction_id.clone(),
+                    esim_tran_no: item.esim_tran_no.clone().unwrap_or_default(),
+                    package_code: item.package_code.clone(),
+                    expected_cost: Some(item.listed_cost),
+                };
+                supplier
+                    .top_up(&request)
+                    .await
+                    .map(|result| result.transaction_id)
+            }
+        };
+
+        let mut updated = record.clone();
+        updated.updated_at_ms = Utc::now().timestamp_millis();
+        let result = match outcome {
+            Ok(reference) => {
+                updated.provider_order_reference = Some(reference);
+                updated.status = match record.kind {
+                    OrderKind::NewEsims => OrderStatus::Submitted,
+                    OrderKind::TopUp => OrderStatus::ToppedUp,
+                };
+                Ok(())
+            }
+            Err(SupplyError::Rejected { code, message }) => {
+                updated.status = OrderStatus::Failed;
+                updated.failure = Some(format!("{code} {message}"));
+                Err(OrderError::SupplierRejected(format!("{code} {message}")))
+            }
+            Err(error) => {
+                // Leave the order pending with an expired lease: the next request with this
+                // id resubmits it, and the supplier's transactionId keeps that single.
+                updated.lease_until_ms = 0;
+                Err(supplier_unavailable(error))
+            }
+        };
+
+        let bytes = encode(&updated)?;
+        if !self
+            .store
+            .compare_and_swap(key, Some(&claimed), &bytes, Some(ORDER_TTL))
+            .await?
+        {
+            // Someone took over after our lease ran out; their record wins.
+            return self.load(key).await?.ok_or(OrderError::NotFound);
+        }
+        result?;
+
+        if updated.status == OrderStatus::Submitted {
+            let reference = updated.provider_order_reference.clone().unwrap_or_default();
+            self.store
+                .set(
+                    &supplier_order_key(&reference),
+                    updated.bino_transaction_id.as_bytes(),
+                    Some(ORDER_TTL),
+                )
+                .await?;
+            self.store
+                .stream_append(ALLOCATION_STREAM, updated.bino_transaction_id.as_bytes())
+                .await?;
+        }
+        tracing::info!(
+            order.kind = ?updated.kind,
+            order.status = ?updated.status,
+            supplier.order_no = updated.provider_order_reference.as_deref().unwrap_or(""),
+            "order placed with the supplier"
+        );
+        Ok(updated)
+    }
+
+    /// Checks every item against the live catalog and prices it.
+    async fn price_items(
+        &self,
+        request: &OrderRequest,
+    ) -> Result<(OrderKind, Vec<OrderItem>), OrderError> {
+        let mut items = Vec::with_capacity(request.items.len());
+        let mut kinds = Vec::with_capacity(request.items.len());
+        for (index, wanted) in request.items.iter().enumerate() {
+            let name = format!("items[{index}] ({})", wanted.package_code);
+            let package = self
+                .catalog
+                .live_package(&wanted.package_code)
+                .await
+                .map_err(supplier_unavailable)?
+                .ok_or_else(|| OrderError::Invalid(format!("{name}: unknown packageCode")))?;
+            let period_days = check_period(&name, &package, wanted.period_days)?;
+            match package.package_type {
+                PlanType::Base => {
+                    if wanted.esim_tran_no.is_some() {
+                        return Err(OrderError::Invalid(format!(
+                            "{name}: esimTranNo is only for TOPUP packages; this is a BASE package"
+                        )));
+                    }
+                }
+                PlanType::TopUp => self.check_top_up(&name, wanted, &package).await?,
+            }
+            let unit_cost = package
+                .cost
+                .checked_mul(period_days.unwrap_or(1))
+                .ok_or_else(|| OrderError::Invalid(format!("{name}: price out of range")))?;
+            kinds.push(package.package_type);
+            items.push(OrderItem {
+                package_code: package.package_code.clone(),
+                name: package.name.clone(),
+                quantity: wanted.quantity,
+                esim_tran_no: wanted.esim_tran_no.clone(),
+                period_days,
+                listed_cost: package.cost,
+                unit_cost,
+                unit_price: unit_cost.with_margin(self.margin_percent),
+            });
+        }
+        let kind = if kinds.contains(&PlanType::TopUp) {
+            if items.len() > 1 || items[0].quantity != 1 {
+                return Err(OrderError::Invalid(
+                    "a top-up order has exactly one item with quantity 1".to_owned(),
+                ));
+            }
+            OrderKind::TopUp
+        } else {
+            OrderKind::NewEsims
+        };
+        Ok((kind, items))
+    }
+
+    async fn check_top_up(
+        &self,
+        name: &str,
+        wanted: &OrderItemRequest,
+        package: &Package,
+    ) -> Result<(), OrderError> {
+        let Some(esim_tran_no) = wanted.esim_tran_no.as_deref() else {
+            return Err(OrderError::Invalid(format!(
+                "{name}: a TOPUP package needs esimTranNo, the profile to top up"
+            )));
+        };
+        let supplier = self.catalog.supplier();
+        let profiles = match supplier
+            .query_profiles(&ProfileQuery::EsimTranNo(esim_tran_no.to_owned()))
+            .await
+        {
+            Ok(profiles) => profiles,
+            Err(SupplyError::Rejected { .. }) | Err(SupplyError::NotAllocatedYet) => Vec::new(),
+            Err(error) => return Err(supplier_unavailable(error)),
+        };
+        let Some(profile) = profiles
+            .into_iter()
+            .find(|p| p.esim_tran_no == esim_tran_no)
+        else {
+            return Err(OrderError::Invalid(format!(
+                "{name}: no eSIM profile with this esimTranNo"
+            )));
+        };
+        if matches!(
+            profile.esim_status,
+            EsimStatus::Cancelled
+                | EsimStatus::Revoked
+                | EsimStatus::UsedExpired
+                | EsimStatus::UnusedExpired
+        ) {
+            return Err(OrderError::Invalid(format!(
+                "{name}: the profile can no longer be topped up"
+            )));
+        }
+        for base_code in &profile.package_codes {
+            let base = self
+                .catalog
+                .live_package(base_code)
+                .await
+                .map_err(supplier_unavailable)?;
+            if !base.is_some_and(|base| base.top_up_supported) {
+                continue;
+            }
+            let fitting = self
+                .catalog
+                .live_top_ups(base_code)
+                .await
+                .map_err(supplier_unavailable)?;
+            if fitting
+                .iter()
+                .any(|top_up| top_up.package_code == package.package_code)
+            {
+                return Ok(());
+            }
+        }
+        Err(OrderError::Invalid(format!(
+            "{name}: the profile's plan does not support this top-up"
+        )))
+    }
+
+    async fn update_profile(
+        &self,
+        kind: &NotifyType,
+        content: &EventContent,
+    ) -> Result<(), OrderError> {
+        let Some(esim_tran_no) = content.esim_tran_no.as_deref() else {
+            return Ok(());
+        };
+        let id = match self.store.get(&profile_key(esim_tran_no)).await? {
+            Some(id) => String::from_utf8_lossy(&id).into_owned(),
+            None => match content.order_no.as_deref() {
+                Some(order_no) => match self.order_id_for_supplier_order(order_no).await? {
+                    Some(id) => id,
+                    None => return Ok(()),
+                },
+                None => return Ok(()),
+            },
+        };
+        self.update(&order_key(&id), |record| {
+            let Some(profile) = record
+                .profiles
+                .iter_mut()
+                .find(|p| p.esim_tran_no == esim_tran_no)
+            else {
+                return;
+            };
+            if let Some(status) = &content.esim_status {
+                profile.status = EsimStatus::from(status.clone());
+            }
+            if let Some(smdp) = &content.smdp_status {
+                profile.smdp_status = Some(smdp.clone());
+            }
+            if matches!(kind, NotifyType::DataUsage) {
+                if let Some(total) = content.total_volume {
+                    profile.total_volume_bytes = total;
+                }
+                if let Some(used) = content.order_usage {
+                    profile.used_bytes = used;
+                }
+            }
+            if let Some(expires) = content.expired_time {
+                profile.expires_at = Some(expires);
+            }
+        })
+        .await
+    }
+
+    async fn order_id_for_supplier_order(
+        &self,
+        order_no: &str,
+    ) -> Result<Option<String>, OrderError> {
+        Ok(self
+            .store
+            .get(&supplier_order_key(order_no))
+            .await?
+            .map(|id| String::from_utf8_lossy(&id).into_owned()))
+    }
+
+    async fn load(&self, key: &str) -> Result<Option<OrderRecord>, OrderError> {
+        Ok(get_json(self.store.as_ref(), key).await?)
+    }
+
+    /// Read-modify-write with compare-and-swap, retried when another writer got there first.
+    async fn update(&self, key: &str, change: impl Fn(&mut OrderRecord)) -> Result<(), OrderError> {
+        for _ in 0..20 {
+            let Some(old) = self.store.get(key).await? else {
+                return Err(OrderError::NotFound);
+            };
+            let mut record: OrderRecord = serde_json::from_slice(&old).map_err(|error| {
+                OrderError::Unavailable(format!("order record unreadable: {error}"))
+            })?;
+            change(&mut record);
+            record.updated_at_ms = Utc::now().timestamp_millis();
+            let new = encode(&record)?;
+            if self
+                .store
+                .compare_and_swap(key, Some(&old), &new, Some(ORDER_TTL))
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Err(OrderError::Unavailable(
+            "order record kept changing; try again".to_owned(),
+        ))
+    }
+}
+
+fn check_shape(request: &OrderRequest) -> Result<(), OrderError> {
+    let id = &request.bino_transaction_id;
+    let id_chars = id.chars().count();
+    if id_chars == 0 || id_chars > MAX_TRANSACTION_ID_CHARS || id.trim() != id {
+        return Err(OrderError::Invalid(format!(
+            "binoTransactionId must be 1 to {MAX_TRANSACTION_ID_CHARS} characters without surrounding spaces"
+        )));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(OrderError::Invalid(
+            "binoTransactionId must not contain control characters".to_owned(),
+        ));
+    }
+    if request.items.is_empty() || request.items.len() > MAX_ITEMS {
+        return Err(OrderError::Invalid(format!(
+            "items must hold 1 to {MAX_ITEMS} entries"
+        )));
+    }
+    for (index, item) in request.items.iter().enumerate() {
+        if !(1..=MAX_QUANTITY).contains(&item.quantity) {
+            return Err(OrderError::Invalid(format!(
+                "items[{index}] ({}): quantity must be from 1 to {MAX_QUANTITY}",
+                item.package_code
+            )));
+        }
+        if item.package_code.trim().is_empty() {
+            return Err(OrderError::Invalid(format!(
+                "items[{index}]: packageCode is empty"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_period(
+    name: &str,
+    package: &Package,
+    period_days: Option<u32>,
+) -> Result<Option<u32>, OrderError> {
+    match (package.allowance.is_daily(), period_days) {
+        (false, None) => Ok(None),
+        (true, None) => Err(OrderError::Invalid(format!(
+            "{name}: a day-pass plan needs periodDays, the number of days to buy (1 to 365)"
+        ))),
+        (true, Some(days)) if (1..=365).contains(&days) => Ok(Some(days)),
+        (true, Some(_)) => Err(OrderError::Invalid(format!(
+            "{name}: periodDays must be from 1 to 365"
+        ))),
+        (false, Some(_)) => Err(OrderError::Invalid(format!(
+            "{name}: periodDays is only for day-pass plans"
+        ))),
+    }
+}
+
+/// What makes two requests "the same order": the buyer and the items, in order.
+fn fingerprint(owner: &str, request: &OrderRequest) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(owner.as_bytes());
+    for item in &request.items {
+        hasher.update(b"\0");
+        hasher.update(item.package_code.as_bytes());
+        hasher.update(b"\0");
+        hasher.update(item.quantity.to_le_bytes());
+        hasher.update(item.esim_tran_no.as_deref().unwrap_or("").as_bytes());
+        hasher.update(b"\0");
+        hasher.update(item.period_days.unwrap_or(0).to_le_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn encode(record: &OrderRecord) -> Result<Vec<u8>, OrderError> {
+    serde_json::to_vec(record).map_err(|error| {
+        OrderError::Unavailable(format!("order record could not be encoded: {error}"))
+    })
+}
+
+fn lease_ms() -> i64 {
+    i64::try_from(SUBMIT_LEASE.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn order_key(bino_transaction_id: &str) -> String {
+    format!("order:{bino_transaction_id}")
+}
+
+fn supplier_order_key(order_no: &str) -> String {
+    format!("supplier-order:{order_no}")
+}
+
+fn profile_key(esim_tran_no: &str) -> String {
+    format!("profile:{esim_tran_no}")
+}
+
+/// The total a buyer pays for an order, margin included.
+pub fn total_price(items: &[OrderItem]) -> Money {
+    items
+        .iter()
+        .map(|item| item.unit_price * item.quantity)
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(id: &str, items: &[(&str, u32)]) -> OrderRequest {
+        OrderRequest {
+            bino_transaction_id: id.to_owned(),
+            items: items
+                .iter()
+                .map(|(code, quantity)| OrderItemRequest {
+                    package_code: (*code).to_owned(),
+                    quantity: *quantity,
+                    esim_tran_no: None,
+                    period_days: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn request_shapes_are_checked_before_any_lookup() {
+        let long_id = "x".repeat(51);
+        let cases = [
+            (request("", &[("P1", 1)]), "binoTransactionId"),
+            (request(&long_id, &[("P1", 1)]), "binoTransactionId"),
+            (request(" padded", &[("P1", 1)]), "binoTransactionId"),
+            (request("ok", &[]), "items"),
+            (request("ok", &[("P1", 0)]), "items[0] (P1): quantity"),
+            (
+                request("ok", &[("P1", 1), ("P2", 31)]),
+                "items[1] (P2): quantity",
+            ),
+            (request("ok", &[(" ", 1)]), "packageCode"),
+        ];
+        for (request, expected) in cases {
+            let error = check_shape(&request).unwrap_err().to_string();
+            assert!(
+                error.contains(expected),
+                "{error:?} should mention {expected:?}"
+            );
+        }
+        assert!(check_shape(&request("order-1", &[("P1", 30)])).is_ok());
+    }
+
+    #[test]
+    fn fingerprints_differ_by_items_and_owner_only() {
+        let one = fingerprint("key-a", &request("id-1", &[("P1", 1)]));
+        assert_eq!(one, fingerprint("key-a", &request("id-2", &[("P1", 1)])));
+        assert_ne!(one, fingerprint("key-a", &request("id-1", &[("P1", 2)])));
+        assert_ne!(one, fingerprint("key-a", &request("id-1", &[("P2", 1)])));
+        assert_ne!(one, fingerprint("key-b", &request("id-1", &[("P1", 1)])));
+    }
+}

@@ -1,0 +1,128 @@
+//! Shared state behind one trait: Redis in production, memory for `bino chat` and tests.
+//!
+//! Values are opaque bytes; callers choose their encoding. Every key is namespaced by the
+//! backend's prefix, so several test runs or tenants can share one Redis. Streams are the
+//! durable inboxes: entries are appended by webhook handlers and read by workers through a
+//! consumer group, acknowledged when handled, and reclaimed when a worker died holding them.
+
+pub mod memory;
+pub mod redis;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+pub use self::memory::MemoryStore;
+pub use self::redis::RedisStore;
+
+/// A store failure. The store is the source of truth, so callers usually answer 503 and
+/// let the sender retry.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("store answered unexpectedly: {0}")]
+    Protocol(String),
+}
+
+/// One entry of a stream, as read by a consumer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamEntry {
+    /// The store's id of the entry (`1700000000000-0` in Redis), used to acknowledge it.
+    pub id: String,
+    pub payload: Vec<u8>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "redis" or "memory", for logs and readiness.
+    fn backend(&self) -> &'static str;
+
+    /// Checks that the store answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Writes a value, replacing any; `ttl` of `None` keeps it until deleted.
+    async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> Result<(), StoreError>;
+
+    /// Writes a value only if the key is absent; true when this call wrote it. This is the
+    /// atomic step behind deduplication and idempotency.
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError>;
+
+    /// Replaces the value only if it is still `expected` (`None`: the key is absent); true
+    /// when replaced. Two writers racing on one key cannot both win.
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes a key; true when it existed.
+    async fn delete(&self, key: &str) -> Result<bool, StoreError>;
+
+    /// Adds one to a counter and returns the new value; `ttl` is set when the counter is
+    /// created, so fixed windows expire by themselves.
+    async fn increment(&self, key: &str, ttl: Option<Duration>) -> Result<i64, StoreError>;
+
+    /// Appends an entry and returns its id. Once this returns, the entry survives a restart
+    /// of Bino (and of Redis, with persistence on).
+    async fn stream_append(&self, stream: &str, payload: &[u8]) -> Result<String, StoreError>;
+
+    /// Creates the consumer group if missing, reading from the start of the stream.
+    async fn stream_ensure_group(&self, stream: &str, group: &str) -> Result<(), StoreError>;
+
+    /// Entries never delivered to the group, at most `count`, waiting up to `block` for one.
+    async fn stream_read(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        count: usize,
+        block: Duration,
+    ) -> Result<Vec<StreamEntry>, StoreError>;
+
+    /// Marks entries as handled so they are never delivered again.
+    async fn stream_ack(&self, stream: &str, group: &str, ids: &[String])
+    -> Result<(), StoreError>;
+
+    /// Takes over entries delivered to some consumer but not acknowledged for `min_idle`:
+    /// the way a dead worker's entries get handled by a live one.
+    async fn stream_claim_idle(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError>;
+
+    /// Entries delivered but not yet acknowledged, for metrics and tests.
+    async fn stream_pending(&self, stream: &str, group: &str) -> Result<u64, StoreError>;
+
+    /// Number of entries in the stream.
+    async fn stream_len(&self, stream: &str) -> Result<u64, StoreError>;
+}
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// JSON helpers over any store, for callers that keep structured records.
+pub async fn get_json<T: serde::de::DeserializeOwned>(
+    store: &dyn Store,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    match store.get(key).await? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|error| {
+            StoreError::Protocol(format!("record {key:?} is unreadable: {error}"))
+        }),
+    }
+}

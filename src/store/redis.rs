@@ -1,0 +1,563 @@
+//! The Redis store: the state every `bino serve` process shares.
+//!
+//! Commands that answer at once share one multiplexed connection that reconnects by itself.
+//! A blocking stream read would hold that connection's pipeline for the whole wait and
+//! stall every other command queued behind it, so blocking reads run on dedicated
+//! connections from a small pool. Read-then-write operations (compare-and-swap, a counter
+//! with its window) are Lua scripts, so they are atomic on the server.
+//!
+//! Every call has a deadline: when Redis is down, callers get [`StoreError::Unavailable`]
+//! within seconds and can answer 503, instead of hanging on reconnection attempts.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::sync::{LazyLock, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::streams::{StreamAutoClaimReply, StreamId, StreamPendingReply, StreamReadReply};
+use redis::{
+    AsyncConnectionConfig, Client, Cmd, ErrorKind, FromRedisValue, RedisError, RedisResult, Script,
+    ServerErrorKind, Value,
+};
+use tokio::sync::Semaphore;
+use tokio::time::{Instant, timeout, timeout_at};
+
+use super::{Store, StoreError, StreamEntry};
+
+/// The longest any command may take, reconnection included, before the store is reported
+/// unavailable. Blocking reads get this on top of their block time.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The longest `connect` waits, retries included, so startup fails clearly when Redis is
+/// absent rather than hanging.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connection retries after a failure before the waiting commands get the error (the next
+/// command starts a new round). Few and short, so while Redis is down each caller learns
+/// it in a few hundred milliseconds and can answer 503.
+const RECONNECT_RETRIES: usize = 2;
+
+/// The longest pause between two connection retries.
+const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(300);
+
+/// Blocking reads that may wait at once; each holds one dedicated connection, so this also
+/// bounds the sockets they open. A few workers per stream is the expected use.
+const BLOCKING_CONNECTIONS: usize = 8;
+
+/// Entries a stream keeps (`XADD MAXLEN ~`), so handled events do not fill Redis forever.
+const STREAM_MAX_LEN: usize = 100_000;
+
+/// The longest a read waits, whatever the caller asks, so a deadline never overflows.
+const MAX_BLOCK: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The stream entry field that holds the payload.
+const PAYLOAD_FIELD: &str = "p";
+
+/// Sets `KEYS[1]` to `ARGV[3]` only if it holds `ARGV[2]` (or, when `ARGV[1]` is "0", is
+/// absent); `ARGV[4]` is a TTL in milliseconds, "0" for none. Returns 1 when it wrote.
+static COMPARE_AND_SWAP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local current = redis.call('GET', KEYS[1])
+        if ARGV[1] == '1' then
+            if current ~= ARGV[2] then return 0 end
+        elseif current then
+            return 0
+        end
+        local ttl_ms = tonumber(ARGV[4])
+        if ttl_ms > 0 then
+            redis.call('SET', KEYS[1], ARGV[3], 'PX', ttl_ms)
+        else
+            redis.call('SET', KEYS[1], ARGV[3])
+        end
+        return 1
+        ",
+    )
+});
+
+/// Increments `KEYS[1]` and, when that created it, gives it a TTL of `ARGV[1]` ms ("0":
+/// none). One script, so a crash between the two steps cannot leave a counter that never
+/// expires.
+static INCREMENT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local count = redis.call('INCR', KEYS[1])
+        local ttl_ms = tonumber(ARGV[1])
+        if count == 1 and ttl_ms > 0 then
+            redis.call('PEXPIRE', KEYS[1], ttl_ms)
+        end
+        return count
+        ",
+    )
+});
+
+/// A store over one Redis (or Valkey) server, every key under one prefix.
+pub struct RedisStore {
+    /// Shared by every command that answers at once; reconnects after a failure.
+    connection: ConnectionManager,
+    /// Opens the dedicated connections of blocking reads.
+    client: Client,
+    /// Dedicated connections not in use, kept so a polling worker reuses its socket.
+    idle_blocking: Mutex<Vec<MultiplexedConnection>>,
+    /// One permit per blocking read in flight, at most [`BLOCKING_CONNECTIONS`].
+    blocking_permits: Semaphore,
+    /// Put before every key, so tests and deployments can share one Redis.
+    prefix: String,
+}
+
+impl RedisStore {
+    /// Connects to `url` (`redis://[:password@]host[:port][/db]`) and checks that it answers.
+    /// Every key this store touches is `{prefix}{key}`.
+    pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
+        let scrub = |error: RedisError| StoreError::Unavailable(without_password(error, url));
+        let client = Client::open(url).map_err(scrub)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(COMMAND_TIMEOUT))
+            .set_response_timeout(Some(COMMAND_TIMEOUT))
+            .set_number_of_retries(RECONNECT_RETRIES)
+            .set_max_delay(RECONNECT_MAX_DELAY);
+        let connection = within(
+            CONNECT_TIMEOUT,
+            client.get_connection_manager_with_config(config),
+        )
+        .await
+        .map_err(scrub)?;
+
+        Ok(Self {
+            connection,
+            client,
+            idle_blocking: Mutex::new(Vec::new()),
+            blocking_permits: Semaphore::new(BLOCKING_CONNECTIONS),
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// Runs a command on the shared connection.
+    async fn query<T: FromRedisValue>(&self, command: &Cmd) -> RedisResult<T> {
+        let mut connection = self.connection.clone();
+        within(COMMAND_TIMEOUT, command.query_async(&mut connection)).await
+    }
+
+    fn read_command(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        count: usize,
+        block: Option<Duration>,
+    ) -> Cmd {
+        let mut command = redis::cmd("XREADGROUP");
+        command
+            .arg("GROUP")
+            .arg(group)
+            .arg(consumer)
+            .arg("COUNT")
+            .arg(count);
+        if let Some(block) = block {
+            command.arg("BLOCK").arg(at_least_one_ms(block));
+        }
+        command.arg("STREAMS").arg(self.key(stream)).arg(">");
+        command
+    }
+
+    /// Reads waiting up to `block`, on a dedicated connection so the shared one stays free.
+    async fn read_blocking(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        count: usize,
+        block: Duration,
+    ) -> RedisResult<Option<StreamReadReply>> {
+        let deadline = Instant::now() + block.min(MAX_BLOCK);
+
+        // Waiting for a dedicated connection spends the caller's block time; if none frees
+        // up, a non-blocking read on the shared connection still hands out what is there.
+        let Ok(Ok(_permit)) = timeout_at(deadline, self.blocking_permits.acquire()).await else {
+            let command = self.read_command(stream, group, consumer, count, None);
+            return self.query(&command).await;
+        };
+
+        let mut connection = match self.take_idle_connection() {
+            Some(connection) => connection,
+            None => self.open_blocking_connection().await?,
+        };
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let command = self.read_command(stream, group, consumer, count, Some(remaining));
+        let reply = within(
+            remaining + COMMAND_TIMEOUT,
+            command.query_async(&mut connection),
+        )
+        .await;
+
+        // A connection that failed at the socket, or timed out with a read still running
+        // on the server, is dropped; a server error leaves it usable.
+        let reusable = reply
+            .as_ref()
+            .err()
+            .is_none_or(|error| !error.is_io_error());
+        if reusable {
+            self.idle_blocking
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(connection);
+        }
+        reply
+    }
+
+    fn take_idle_connection(&self) -> Option<MultiplexedConnection> {
+        self.idle_blocking
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+    }
+
+    async fn open_blocking_connection(&self) -> RedisResult<MultiplexedConnection> {
+        // No response timeout of its own: each read sets its deadline from its block time.
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(COMMAND_TIMEOUT))
+            .set_response_timeout(None);
+        within(
+            COMMAND_TIMEOUT,
+            self.client
+                .get_multiplexed_async_connection_with_config(&config),
+        )
+        .await
+    }
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Awaits `future` for at most `limit`; running out counts as an I/O failure, which
+/// [`store_error`] reports as the store being unavailable.
+async fn within<T>(
+    limit: Duration,
+    future: impl Future<Output = RedisResult<T>>,
+) -> RedisResult<T> {
+    timeout(limit, future).await.unwrap_or_else(|_| {
+        Err(io::Error::new(io::ErrorKind::TimedOut, "redis did not answer in time").into())
+    })
+}
+
+/// Sorts a failure into "Redis cannot be reached" (retry later) and "Redis answered
+/// something we did not expect" (a bug or a misuse).
+fn store_error(error: RedisError) -> StoreError {
+    let unavailable = error.is_io_error()
+        || matches!(
+            error.kind(),
+            ErrorKind::AuthenticationFailed
+                | ErrorKind::ClusterConnectionNotFound
+                | ErrorKind::Server(
+                    ServerErrorKind::BusyLoading
+                        | ServerErrorKind::TryAgain
+                        | ServerErrorKind::ClusterDown
+                        | ServerErrorKind::MasterDown
+                )
+        );
+    if unavailable {
+        StoreError::Unavailable(error.to_string())
+    } else {
+        StoreError::Protocol(error.to_string())
+    }
+}
+
+/// The error's message with the URL's password masked. The client's messages do not quote
+/// the URL today; masking anyway costs nothing, and a password in a log costs a rotation.
+fn without_password(error: RedisError, url: &str) -> String {
+    let message = error.to_string();
+    match redis::parse_redis_url(url)
+        .as_ref()
+        .and_then(|url| url.password())
+    {
+        Some(password) if !password.is_empty() => message.replace(password, "***"),
+        _ => message,
+    }
+}
+
+/// Milliseconds for `PX` and `BLOCK`, rounded up and never 0: `PX 0` is refused and
+/// `BLOCK 0` would wait forever.
+fn at_least_one_ms(duration: Duration) -> u64 {
+    let ms = duration.as_nanos().div_ceil(1_000_000).max(1);
+    u64::try_from(ms).unwrap_or(u64::MAX)
+}
+
+fn stream_entry(entry: StreamId) -> StreamEntry {
+    // Only Bino writes these streams, so a missing field is a bug; an empty payload lets
+    // the worker fail it into the dead letters instead of blocking the stream with errors.
+    let payload = entry.get::<Vec<u8>>(PAYLOAD_FIELD).unwrap_or_else(|| {
+        tracing::warn!(stream.entry_id = %entry.id, "stream entry has no payload field");
+        Vec::new()
+    });
+    StreamEntry {
+        id: entry.id,
+        payload,
+    }
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    fn backend(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.query::<Value>(&redis::cmd("PING"))
+            .await
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut command = redis::cmd("GET");
+        command.arg(self.key(key));
+        self.query(&command).await.map_err(store_error)
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> Result<(), StoreError> {
+        let mut command = redis::cmd("SET");
+        command.arg(self.key(key)).arg(value);
+        if let Some(ttl) = ttl {
+            command.arg("PX").arg(at_least_one_ms(ttl));
+        }
+        self.query::<Value>(&command)
+            .await
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        let mut command = redis::cmd("SET");
+        command.arg(self.key(key)).arg(value).arg("NX");
+        if let Some(ttl) = ttl {
+            command.arg("PX").arg(at_least_one_ms(ttl));
+        }
+        // `OK` when written, nil when the key was already there.
+        let reply: Value = self.query(&command).await.map_err(store_error)?;
+        Ok(reply != Value::Nil)
+    }
+
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        let mut invocation = COMPARE_AND_SWAP.prepare_invoke();
+        invocation
+            .key(self.key(key))
+            .arg(if expected.is_some() { "1" } else { "0" })
+            .arg(expected.unwrap_or_default())
+            .arg(new)
+            .arg(ttl.map_or(0, at_least_one_ms));
+        let mut connection = self.connection.clone();
+        let written: i64 = within(COMMAND_TIMEOUT, invocation.invoke_async(&mut connection))
+            .await
+            .map_err(store_error)?;
+        Ok(written == 1)
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool, StoreError> {
+        let mut command = redis::cmd("DEL");
+        command.arg(self.key(key));
+        let deleted: i64 = self.query(&command).await.map_err(store_error)?;
+        Ok(deleted > 0)
+    }
+
+    async fn increment(&self, key: &str, ttl: Option<Duration>) -> Result<i64, StoreError> {
+        let mut invocation = INCREMENT.prepare_invoke();
+        invocation
+            .key(self.key(key))
+            .arg(ttl.map_or(0, at_least_one_ms));
+        let mut connection = self.connection.clone();
+        within(COMMAND_TIMEOUT, invocation.invoke_async(&mut connection))
+            .await
+            .map_err(store_error)
+    }
+
+    async fn stream_append(&self, stream: &str, payload: &[u8]) -> Result<String, StoreError> {
+        let mut command = redis::cmd("XADD");
+        command
+            .arg(self.key(stream))
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(STREAM_MAX_LEN)
+            .arg("*")
+            .arg(PAYLOAD_FIELD)
+            .arg(payload);
+        self.query(&command).await.map_err(store_error)
+    }
+
+    async fn stream_ensure_group(&self, stream: &str, group: &str) -> Result<(), StoreError> {
+        let mut command = redis::cmd("XGROUP");
+        command
+            .arg("CREATE")
+            .arg(self.key(stream))
+            .arg(group)
+            .arg("0")
+            .arg("MKSTREAM");
+        match self.query::<Value>(&command).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.code() == Some("BUSYGROUP") => Ok(()),
+            Err(error) => Err(store_error(error)),
+        }
+    }
+
+    async fn stream_read(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        count: usize,
+        block: Duration,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        // `COUNT 0` means "no limit" to Redis; to this trait it means nothing to read.
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let reply: Option<StreamReadReply> = if block.is_zero() {
+            let command = self.read_command(stream, group, consumer, count, None);
+            self.query(&command).await
+        } else {
+            self.read_blocking(stream, group, consumer, count, block)
+                .await
+        }
+        .map_err(store_error)?;
+
+        // Nil when the block time passed with nothing new.
+        let Some(reply) = reply else {
+            return Ok(Vec::new());
+        };
+        Ok(reply
+            .keys
+            .into_iter()
+            .flat_map(|key| key.ids)
+            .map(stream_entry)
+            .collect())
+    }
+
+    async fn stream_ack(
+        &self,
+        stream: &str,
+        group: &str,
+        ids: &[String],
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut command = redis::cmd("XACK");
+        command.arg(self.key(stream)).arg(group).arg(ids);
+        self.query::<Value>(&command)
+            .await
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    async fn stream_claim_idle(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        let min_idle_ms = u64::try_from(min_idle.as_millis()).unwrap_or(u64::MAX);
+        let mut claimed = Vec::new();
+        let mut cursor = "0-0".to_owned();
+
+        // One `XAUTOCLAIM` scans a bounded slice of the pending list, so walk it with the
+        // cursor until enough entries are claimed or the list is done. Entries deleted
+        // from the stream come back as ids only, and Redis drops them from the pending list.
+        while claimed.len() < count {
+            let mut command = redis::cmd("XAUTOCLAIM");
+            command
+                .arg(self.key(stream))
+                .arg(group)
+                .arg(consumer)
+                .arg(min_idle_ms)
+                .arg(&cursor)
+                .arg("COUNT")
+                .arg(count - claimed.len());
+            let reply: StreamAutoClaimReply = self.query(&command).await.map_err(store_error)?;
+
+            claimed.extend(reply.claimed.into_iter().map(stream_entry));
+            cursor = reply.next_stream_id;
+            if cursor == "0-0" {
+                break;
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn stream_pending(&self, stream: &str, group: &str) -> Result<u64, StoreError> {
+        let mut command = redis::cmd("XPENDING");
+        command.arg(self.key(stream)).arg(group);
+        let reply: StreamPendingReply = self.query(&command).await.map_err(store_error)?;
+        Ok(u64::try_from(reply.count()).unwrap_or(u64::MAX))
+    }
+
+    async fn stream_len(&self, stream: &str) -> Result<u64, StoreError> {
+        let mut command = redis::cmd("XLEN");
+        command.arg(self.key(stream));
+        self.query(&command).await.map_err(store_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_become_whole_milliseconds_never_zero() {
+        let cases = [
+            (Duration::ZERO, 1),
+            (Duration::from_nanos(1), 1),
+            (Duration::from_micros(1_500), 2),
+            (Duration::from_millis(100), 100),
+            (Duration::from_secs(2), 2_000),
+            (Duration::MAX, u64::MAX),
+        ];
+        for (duration, expected) in cases {
+            assert_eq!(at_least_one_ms(duration), expected, "{duration:?}");
+        }
+    }
+
+    #[test]
+    fn connection_errors_never_show_the_password() {
+        let error = RedisError::from(io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            "refused by s3cret-pw",
+        ));
+
+        let message = without_password(error, "redis://:s3cret-pw@127.0.0.1:1/0");
+
+        assert_eq!(message, "refused by ***");
+    }
+
+    #[test]
+    fn timeouts_are_unavailable_and_unexpected_replies_are_protocol_errors() {
+        let timed_out = RedisError::from(io::Error::from(io::ErrorKind::TimedOut));
+        let wrong_type = RedisError::from((ErrorKind::UnexpectedReturnType, "wrong type"));
+
+        assert!(matches!(store_error(timed_out), StoreError::Unavailable(_)));
+        assert!(matches!(store_error(wrong_type), StoreError::Protocol(_)));
+    }
+}

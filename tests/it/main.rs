@@ -1,0 +1,7 @@
+//! Integration tests: the real server on port 0, real Redis with a key prefix per test,
+//! and wiremock standing in for eSIM Access.
+
+mod esimaccess_orders;
+mod store_contract;
+mod supply_api;
+mod support;

@@ -1,0 +1,191 @@
+//! `spawn_app`: the real server on port 0, over real Redis with a fresh key prefix.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bino::app::App;
+use bino::config::Settings;
+use bino::store::{RedisStore, SharedStore};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::redis::{random_prefix, redis_url};
+
+pub const API_KEY: &str = "test-key-1";
+pub const OTHER_API_KEY: &str = "test-key-2";
+pub const WEBHOOK_TOKEN: &str = "test-webhook-token";
+
+pub struct TestApp {
+    pub address: String,
+    pub app: Arc<App>,
+    pub client: reqwest::Client,
+    shutdown: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// The sandbox supplier with fast allocation, Redis with a fresh prefix.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Like [`spawn_app`], with extra `BINO_*` settings (names without the prefix).
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let mut vars: Vec<(String, String)> = [
+        ("API_KEYS", format!("{API_KEY},{OTHER_API_KEY}")),
+        ("SUPPLIER_WEBHOOK_TOKEN", WEBHOOK_TOKEN.to_owned()),
+        ("SANDBOX_ALLOCATION_DELAY_MS", "300".to_owned()),
+        ("SANDBOX_EVENT_INTERVAL_MS", "60000".to_owned()),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value))
+    .collect();
+    vars.extend(
+        extra
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
+    );
+    let settings = Settings::from_vars(vars).expect("test settings are valid");
+
+    let store: SharedStore = Arc::new(
+        RedisStore::connect(&redis_url().await, &random_prefix())
+            .await
+            .expect("test Redis answers"),
+    );
+    let app = App::build_with_store(settings, store)
+        .await
+        .expect("app builds");
+
+    let shutdown = CancellationToken::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let router = bino::http::router(Arc::clone(&app));
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+            .expect("test server runs");
+    });
+    let mut workers = app.spawn_workers(&shutdown);
+    tokio::spawn(async move { while workers.join_next().await.is_some() {} });
+
+    TestApp {
+        address,
+        app,
+        client: reqwest::Client::new(),
+        shutdown,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// POSTs JSON with the test API key; returns status and parsed body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(API_KEY)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
+        read(response).await
+    }
+
+    /// POSTs raw bytes with a JSON content type and the test API key.
+    pub async fn post_raw(&self, path: &str, body: &'static str) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(API_KEY)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        read(response).await
+    }
+
+    pub async fn get_json(&self, path: &str, key: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request sent");
+        read(response).await
+    }
+
+    pub async fn search(&self, body: Value) -> (u16, Value) {
+        self.post_json("/esim/search", &body).await
+    }
+
+    pub async fn order(&self, body: Value) -> (u16, Value) {
+        self.post_json("/esim/order", &body).await
+    }
+
+    /// Polls an order until `done` holds for it, or fails the test after `timeout`.
+    pub async fn wait_for_order(
+        &self,
+        id: &str,
+        timeout: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let (status, order) = self.get_json(&format!("/esim/orders/{id}"), API_KEY).await;
+            assert_eq!(status, 200, "{order}");
+            if done(&order) {
+                return order;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "order never reached the state: {order}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn post_supplier_event(&self, token: &str, body: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url(&format!("/esim/webhook?token={token}")))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request sent");
+        read(response).await
+    }
+}
+
+async fn read(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body read");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+/// Asserts the error envelope with the given status and code; returns the message.
+pub fn assert_error(response: &(u16, Value), status: u16, code: &str) -> String {
+    let (actual, body) = response;
+    assert_eq!(*actual, status, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    let message = body["error"]["message"]
+        .as_str()
+        .expect("a message")
+        .to_owned();
+    assert!(!message.is_empty());
+    message
+}
