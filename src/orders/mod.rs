@@ -227,10 +227,12 @@ impl OrderService {
         let query = ProfileQuery::Order(order_no.to_owned());
         let profiles = (|| async { supplier.query_profiles(&query).await })
             .retry(
+                // A short wait only: if the profiles take longer, the allocation poller
+                // asks again later, and the worker is free for other events meanwhile.
                 ExponentialBuilder::default()
                     .with_min_delay(Duration::from_millis(500))
-                    .with_max_delay(Duration::from_secs(8))
-                    .with_max_times(8),
+                    .with_max_delay(Duration::from_secs(4))
+                    .with_max_times(5),
             )
             .when(|error| matches!(error, SupplyError::NotAllocatedYet))
             .await;
@@ -546,6 +548,21 @@ impl OrderService {
                 None => return Ok(()),
             },
         };
+        let record = self.load(&order_key(&id)).await?;
+        let known = record.as_ref().is_some_and(|record| {
+            record
+                .profiles
+                .iter()
+                .any(|p| p.esim_tran_no == esim_tran_no)
+        });
+        if !known {
+            // The event overtook GOT_RESOURCE: read the profiles now, which records the
+            // supplier's current state of this one too.
+            if let Some(order_no) = record.and_then(|r| r.provider_order_reference) {
+                self.fetch_profiles(&order_no).await?;
+            }
+            return Ok(());
+        }
         self.update(&order_key(&id), |record| {
             let Some(profile) = record
                 .profiles

@@ -48,6 +48,8 @@ const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(300);
 const BLOCKING_CONNECTIONS: usize = 8;
 
 /// Entries a stream keeps (`XADD MAXLEN ~`), so handled events do not fill Redis forever.
+// TODO: trim only entries every group has acknowledged (`MINID` of the oldest pending id),
+// because `MAXLEN` also drops unhandled entries once a backlog outgrows the cap.
 const STREAM_MAX_LEN: usize = 100_000;
 
 /// The longest a read waits, whatever the caller asks, so a deadline never overflows.

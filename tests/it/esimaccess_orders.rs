@@ -297,3 +297,65 @@ async fn supplier_webhooks_need_the_token_and_a_json_event() {
         .unwrap();
     assert_eq!(stored, 1);
 }
+
+#[tokio::test]
+async fn a_stale_catalog_is_served_at_once_and_refreshed_once_in_the_background() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/balance/query"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"success": true, "errorCode": "0", "obj": {"balance": 940000}}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/package/list"))
+        .and(body_partial_json(json!({"locationCode": "JP"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(package_list()))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The refresh: a slow supplier that no search may wait for, asked only once.
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/package/list"))
+        .and(body_partial_json(json!({"locationCode": "JP"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(package_list())
+                .set_delay(Duration::from_secs(3)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/package/list"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"success": true, "obj": {"packageList": []}})),
+        )
+        .mount(&server)
+        .await;
+    let app = app_against(&server, &[("CATALOG_TTL_SECS", "1")]).await;
+    let (status, first) = app.search(json!({"locationCode": "JP"})).await;
+    assert_eq!(status, 200, "{first}");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+
+    let started = tokio::time::Instant::now();
+    let searches = (0..5).map(|_| app.search(json!({"locationCode": "JP"})));
+    let answers = futures::future::join_all(searches).await;
+    let waited = started.elapsed();
+
+    assert!(
+        waited < Duration::from_secs(2),
+        "searches waited {waited:?} for the supplier"
+    );
+    for (status, body) in answers {
+        assert_eq!(status, 200);
+        assert_eq!(body["plans"], first["plans"]);
+    }
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    server.verify().await;
+}

@@ -1,7 +1,9 @@
 //! Integration tests: the real server on port 0, real Redis with a key prefix per test,
 //! and wiremock standing in for eSIM Access.
 
+mod binary;
 mod esimaccess_orders;
+mod resilience;
 mod store_contract;
 mod supply_api;
 mod support;

@@ -35,6 +35,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with extra `BINO_*` settings (names without the prefix).
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let store: SharedStore = Arc::new(
+        RedisStore::connect(&redis_url().await, &random_prefix())
+            .await
+            .expect("test Redis answers"),
+    );
+    spawn_app_on(store, extra).await
+}
+
+/// Like [`spawn_app_with`], over a given store.
+pub async fn spawn_app_on(store: SharedStore, extra: &[(&str, &str)]) -> TestApp {
     let mut vars: Vec<(String, String)> = [
         ("API_KEYS", format!("{API_KEY},{OTHER_API_KEY}")),
         ("SUPPLIER_WEBHOOK_TOKEN", WEBHOOK_TOKEN.to_owned()),
@@ -50,12 +60,6 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
     );
     let settings = Settings::from_vars(vars).expect("test settings are valid");
-
-    let store: SharedStore = Arc::new(
-        RedisStore::connect(&redis_url().await, &random_prefix())
-            .await
-            .expect("test Redis answers"),
-    );
     let app = App::build_with_store(settings, store)
         .await
         .expect("app builds");

@@ -54,8 +54,8 @@ impl RedisServer {
 
         // `sh` runs the server in the background and waits on its own stdin, a pipe from
         // this process: when the tests end, even killed, the pipe closes, `read` returns
-        // and the server is killed with it.
-        let script = r#"redis-server "$@" & pid=$!; read _; kill "$pid""#;
+        // and the server is killed with it (and reaped, so no zombie is left).
+        let script = r#"redis-server "$@" & pid=$!; read _; kill "$pid"; wait "$pid""#;
         let mut shell = Command::new("sh")
             .args(["-c", script, "sh"])
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
