@@ -1,8 +1,8 @@
 //! Warm-cache search latency through the real HTTP stack.
 //!
 //! Starts Bino on port 0 with the sandbox supplier, warms the catalog cache for a set of
-//! countries, then times 1,000 `POST /esim/search` calls from one client and prints p50 and
-//! p99. It runs once over the in-memory store and, when `redis-server` is on the PATH (or
+//! countries, then times 1,000 `POST /esim/search` calls and 1,000 `POST /esim/searchai`
+//! calls (free text, local reader, no LLM) from one client and prints p50 and p99. It runs once over the in-memory store and, when `redis-server` is on the PATH (or
 //! `BINO_BENCH_REDIS_URL` is set), once over Redis.
 //!
 //! Run with `cargo bench --bench search`.
@@ -17,6 +17,16 @@ use bino::store::{MemoryStore, RedisStore, SharedStore};
 
 const SEARCHES: usize = 1_000;
 const COUNTRIES: [&str; 10] = ["JP", "US", "GB", "FR", "TH", "DE", "IT", "ES", "KR", "MX"];
+const TEXTS: [&str; 8] = [
+    "eSIM for Japan and Korea, 10 days",
+    "vamos a Cancún 2 semanas",
+    "Bali + Lombok, 5GB",
+    "日本旅行",
+    "road trip across Europe for a month",
+    "voyage en Thaïlande et au Vietnam, 3 semaines",
+    "New York and Toronto next week",
+    "Urlaub auf Mallorca, 10 Tage",
+];
 
 #[tokio::main]
 async fn main() {
@@ -73,14 +83,49 @@ async fn report(label: &str, store: SharedStore) {
         search(&client, &address, COUNTRIES[i % COUNTRIES.len()]).await;
         samples.push(started.elapsed());
     }
-    samples.sort();
-    println!(
-        "{label}: {SEARCHES} warm searches over HTTP: p50 {:?}, p99 {:?}, max {:?}",
-        samples[SEARCHES / 2],
-        samples[SEARCHES * 99 / 100],
-        samples[SEARCHES - 1]
+    print_percentiles(&format!("{label}: {SEARCHES} warm searches"), samples);
+
+    let text_address = address.replace("/esim/search", "/esim/searchai");
+    for text in TEXTS {
+        search_text(&client, &text_address, text).await;
+    }
+    let mut samples = Vec::with_capacity(SEARCHES);
+    for i in 0..SEARCHES {
+        let started = Instant::now();
+        search_text(&client, &text_address, TEXTS[i % TEXTS.len()]).await;
+        samples.push(started.elapsed());
+    }
+    print_percentiles(
+        &format!("{label}: {SEARCHES} warm free-text searches"),
+        samples,
     );
     server.abort();
+}
+
+fn print_percentiles(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let count = samples.len();
+    println!(
+        "{label} over HTTP: p50 {:?}, p99 {:?}, max {:?}",
+        samples[count / 2],
+        samples[count * 99 / 100],
+        samples[count - 1]
+    );
+}
+
+async fn search_text(client: &reqwest::Client, address: &str, text: &str) {
+    let response = client
+        .post(address)
+        .bearer_auth("sandbox")
+        .json(&serde_json::json!({"query": text}))
+        .send()
+        .await
+        .expect("free-text search answered");
+    assert!(
+        response.status().is_success(),
+        "{text:?} failed: {}",
+        response.status()
+    );
 }
 
 async fn search(client: &reqwest::Client, address: &str, country: &str) {

@@ -10,6 +10,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Settings, SupplierKind};
+use crate::discovery::Discovery;
+use crate::discovery::llm::{LlmConfig, LlmExtractor};
 use crate::jobs::allocation::AllocationPoller;
 use crate::jobs::supplier_events::{self, SupplierEventWorker};
 use crate::orders::OrderService;
@@ -28,6 +30,8 @@ pub struct App {
     pub supplier: Arc<dyn Supplier>,
     pub catalog: Arc<CatalogCache>,
     pub orders: Arc<OrderService>,
+    /// Reads destinations out of free text.
+    pub discovery: Arc<Discovery>,
     pub metrics: PrometheusHandle,
     /// The token supplier webhooks must carry; random when none is configured, so that the
     /// route is closed rather than open.
@@ -102,12 +106,15 @@ impl App {
             .clone()
             .unwrap_or_else(|| SecretString::from(uuid::Uuid::new_v4().simple().to_string()));
 
+        let discovery = Arc::new(discovery_from(&settings));
+
         Ok(Arc::new(App {
             settings,
             store,
             supplier,
             catalog,
             orders,
+            discovery,
             metrics: telemetry::metrics_handle(),
             supplier_webhook_token,
         }))
@@ -141,6 +148,23 @@ impl App {
     pub async fn supplier_reachable(&self) -> bool {
         self.supplier.balance().await.is_ok()
     }
+}
+
+/// The destination reader described by the settings: local, plus an LLM when configured.
+pub fn discovery_from(settings: &Settings) -> Discovery {
+    let llm = match (&settings.llm_base_url, &settings.llm_model) {
+        (Some(base_url), Some(model)) => Some(LlmExtractor::new(LlmConfig {
+            base_url: base_url.clone(),
+            api_key: settings
+                .llm_api_key
+                .clone()
+                .unwrap_or_else(|| SecretString::from("")),
+            model: model.clone(),
+            ..LlmConfig::default()
+        })),
+        _ => None,
+    };
+    Discovery::new(llm, settings.llm_mode)
 }
 
 /// Delivers sandbox events into the supplier inbox.

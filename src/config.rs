@@ -11,6 +11,8 @@ use std::time::Duration;
 use figment::providers::Env;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::discovery::LlmMode;
+
 /// Which wholesaler supplies the eSIMs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SupplierKind {
@@ -76,6 +78,8 @@ pub struct Settings {
     pub llm_base_url: Option<String>,
     pub llm_api_key: Option<SecretString>,
     pub llm_model: Option<String>,
+    /// Whether the LLM reads every message or only those the local reader is unsure of.
+    pub llm_mode: crate::discovery::LlmMode,
     pub stripe_secret_key: Option<SecretString>,
     pub stripe_webhook_secret: Option<SecretString>,
     pub stripe_base_url: String,
@@ -233,6 +237,15 @@ impl Reader<'_> {
             }
         }
 
+        let llm_base_url = self.url("LLM_BASE_URL");
+        let llm_model = self.get("LLM_MODEL").map(str::to_owned);
+        if llm_base_url.is_some() != llm_model.is_some() {
+            self.problems.push(
+                "BINO_LLM_BASE_URL and BINO_LLM_MODEL go together: set both to use an LLM, or neither"
+                    .to_owned(),
+            );
+        }
+
         Settings {
             listen: self.parsed(
                 "LISTEN",
@@ -260,9 +273,17 @@ impl Reader<'_> {
             graph_base_url: self
                 .url("GRAPH_BASE_URL")
                 .unwrap_or_else(|| "https://graph.facebook.com/v25.0".to_owned()),
-            llm_base_url: self.url("LLM_BASE_URL"),
+            llm_base_url,
             llm_api_key: self.secret("LLM_API_KEY"),
-            llm_model: self.get("LLM_MODEL").map(str::to_owned),
+            llm_model,
+            llm_mode: self.choice(
+                "LLM_MODE",
+                &[
+                    ("when_unsure", LlmMode::WhenUnsure),
+                    ("always", LlmMode::Always),
+                ],
+                LlmMode::WhenUnsure,
+            ),
             stripe_secret_key,
             stripe_webhook_secret,
             stripe_base_url: self

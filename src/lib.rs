@@ -14,6 +14,7 @@
 pub mod app;
 pub mod catalog;
 pub mod config;
+pub mod discovery;
 pub mod http;
 pub mod jobs;
 pub mod orders;

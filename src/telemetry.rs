@@ -13,11 +13,17 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
+/// The default log filter: `info` for Bino, `warn` for libraries.
+pub const DEFAULT_LOG_FILTER: &str = "warn,bino=info";
+
 /// Installs the global log subscriber. The filter comes from `RUST_LOG`, defaulting to
-/// `info` for Bino and `warn` for libraries.
+/// [`DEFAULT_LOG_FILTER`]. async-openai is always silenced, whatever `RUST_LOG` says: it
+/// logs response bodies, which hold the model's reading of a traveller's message.
 pub fn init_logs(format: LogFormat) {
+    let silence_llm_client = "async_openai=off".parse().expect("a valid directive");
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("warn,bino=info,tower_http=warn"));
+        .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER))
+        .add_directive(silence_llm_client);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -6,10 +6,12 @@
 
 mod location;
 mod money;
+mod recommend;
 mod search;
 
 pub use location::{CountryCode, InvalidLocation, LocationCode, parse_country_list};
 pub use money::{InvalidMoney, Money};
+pub use recommend::{Recommendation, TripNeeds, recommend};
 pub use search::{SearchFilters, SortOrder, search};
 
 use serde::{Deserialize, Serialize};

@@ -17,6 +17,7 @@ use crate::app::App;
     ),
     paths(
         super::supply_api::search_plans,
+        super::supply_api::search_plans_for_text,
         super::supply_api::place_order,
         super::supply_api::get_order,
         super::supplier_webhook::receive_supplier_event,

@@ -14,13 +14,15 @@ use utoipa::ToSchema;
 
 use super::{ApiError, ApiJson};
 use crate::app::App;
-use crate::catalog::{self, LocationCode, Money, Plan, PlanType, SearchFilters};
+use crate::catalog::{self, LocationCode, Money, Plan, PlanType, Recommendation, SearchFilters};
+use crate::discovery::TripQuery;
 use crate::orders::{OrderItem, OrderKind, OrderRecord, OrderRequest, OrderStatus, ProfileView};
 use crate::telemetry::hash_id;
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()
         .route("/esim/search", post(search_plans))
+        .route("/esim/searchai", post(search_plans_for_text))
         .route("/esim/order", post(place_order))
         .route("/esim/orders/{bino_transaction_id}", get(get_order))
 }
@@ -152,6 +154,85 @@ impl From<OrderItem> for OrderItemView {
             period_days: item.period_days,
             unit_price: item.unit_price,
         }
+    }
+}
+
+/// A search in a traveller's own words.
+#[derive(Deserialize, ToSchema)]
+pub struct SearchAiRequest {
+    /// Free text in any language, such as "eSIM for Japan and Korea, 10 days".
+    #[schema(example = "eSIM for Japan and Korea, 10 days")]
+    query: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchAiResponse {
+    /// How the text was understood.
+    query: TripQuery,
+    /// Plans covering the whole trip first, then plans for single countries.
+    plans: Vec<Recommendation>,
+}
+
+/// The longest free-text query read; a destination never needs more.
+const MAX_QUERY_CHARS: usize = 1_000;
+
+/// Understands a traveller's text and recommends the plans that fit the whole trip.
+#[utoipa::path(
+    post, path = "/esim/searchai", tag = "supply",
+    request_body = SearchAiRequest,
+    responses(
+        (status = 200, body = SearchAiResponse),
+        (status = 401, body = super::error::ErrorBody),
+        (status = 422, description = "No destination in the text; the message says what was understood", body = super::error::ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+pub(super) async fn search_plans_for_text(
+    State(app): State<Arc<App>>,
+    _caller: ApiCaller,
+    ApiJson(request): ApiJson<SearchAiRequest>,
+) -> Result<ApiJson<SearchAiResponse>, ApiError> {
+    if request.query.trim().is_empty() {
+        return Err(ApiError::unprocessable(
+            "query is empty; say where you are going",
+        ));
+    }
+    if request.query.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::unprocessable(format!(
+            "query is longer than {MAX_QUERY_CHARS} characters"
+        )));
+    }
+
+    let query = app.discovery.understand(&request.query).await;
+    if !query.has_destination() {
+        return Err(ApiError::unprocessable(no_destination_message(&query)));
+    }
+
+    let packages = app
+        .catalog
+        .packages_for_trip(query.countries.iter().copied(), query.global)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "catalog unavailable for a text search");
+            ApiError::unavailable("the plan catalog is unavailable right now; try again shortly")
+        })?;
+    let plans = catalog::recommend(&packages, &query.needs(), app.settings.margin_percent);
+    Ok(ApiJson(SearchAiResponse { query, plans }))
+}
+
+fn no_destination_message(query: &TripQuery) -> String {
+    let understood: Vec<String> = query
+        .understood
+        .iter()
+        .map(|piece| format!("{:?} as {}", piece.text, piece.meaning))
+        .collect();
+    if understood.is_empty() {
+        "no destination found in the query; name a country, city, island or region".to_owned()
+    } else {
+        format!(
+            "no destination found in the query (understood {}); name a country, city, island or region",
+            understood.join(", ")
+        )
     }
 }
 

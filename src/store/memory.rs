@@ -3,7 +3,8 @@
 //! `bino chat` and `bino serve` without `BINO_REDIS_URL` use it, so a laptop runs the whole
 //! service with nothing else installed; nothing survives a restart. Streams follow the
 //! Redis consumer-group rules (delivered once per group, pending until acknowledged,
-//! claimable once idle) so workers behave the same on both backends.
+//! claimable once idle) so workers behave the same on both backends. A stream that grows
+//! past its threshold drops its oldest entries, but only those every group has handled.
 //!
 //! Every operation takes one lock, does its work synchronously and releases it, which makes
 //! each operation atomic the way a Redis command is. No lock is held across an `.await`.
@@ -25,8 +26,9 @@ use super::{Store, StoreError, StreamEntry};
 /// values they meet; the sweep catches keys nobody reads again, so memory stays bounded.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Entries kept per stream before the oldest are dropped, as `XADD MAXLEN` would do. Acked
-/// entries are kept (as in Redis) so `stream_len` means the same on both backends.
+/// Entries a stream keeps before its oldest handled ones are dropped. Handled entries stay
+/// up to this many, so a few acknowledgements do not shorten a stream at once (as with the
+/// occasional trim of the Redis store); unhandled entries stay whatever their number.
 const MAX_STREAM_ENTRIES: usize = 10_000;
 
 /// The longest a read waits, whatever the caller asks, so a deadline never overflows.
@@ -37,7 +39,8 @@ const MAX_BLOCK: Duration = Duration::from_secs(24 * 60 * 60);
 pub struct MemoryStore {
     /// Values and streams behind one lock, so every operation is atomic.
     state: Mutex<State>,
-    /// Entries a stream keeps; a field rather than the constant so tests can trim early.
+    /// Entries a stream keeps before dropping handled ones; a field rather than the
+    /// constant so tests can trim early.
     max_stream_entries: usize,
 }
 
@@ -204,10 +207,28 @@ impl Stream {
     fn append(&mut self, payload: Vec<u8>, now_ms: u64, max_entries: usize) -> EntryId {
         let id = self.next_id(now_ms);
         self.entries.insert(id, payload);
-        while self.entries.len() > max_entries {
-            self.entries.pop_first();
-        }
+        self.drop_handled(max_entries);
         id
+    }
+
+    /// Drops the oldest entries while more than `keep` remain and every group has handled
+    /// the oldest one; returns how many went. Entries are handed out and acknowledged
+    /// roughly in order, so few handled entries wait behind the first unhandled one.
+    fn drop_handled(&mut self, keep: usize) -> usize {
+        // With no group yet, the entries wait for the first consumer.
+        if self.groups.is_empty() {
+            return 0;
+        }
+        let mut dropped = 0;
+        while self.entries.len() > keep
+            && self.entries.first_key_value().is_some_and(|(oldest, _)| {
+                self.groups.values().all(|group| group.has_handled(*oldest))
+            })
+        {
+            self.entries.pop_first();
+            dropped += 1;
+        }
+        dropped
     }
 }
 
@@ -217,6 +238,16 @@ impl Group {
             last_delivered: EntryId::default(),
             pending: BTreeMap::new(),
         }
+    }
+
+    /// Whether the group is done with entry `id`: delivered, and older than every entry
+    /// still pending (an acknowledged entry behind a pending one waits for it).
+    fn has_handled(&self, id: EntryId) -> bool {
+        id <= self.last_delivered
+            && self
+                .pending
+                .first_key_value()
+                .is_none_or(|(oldest_pending, _)| id < *oldest_pending)
     }
 
     /// Hands out up to `count` never-delivered entries and records them pending.
@@ -264,8 +295,8 @@ impl Group {
             }
         }
 
-        // An entry trimmed while pending can never be handled; Redis drops it from the
-        // pending list at claim time too.
+        // Trimming never drops a pending entry, but should one be missing anyway it can
+        // never be handled; Redis drops such an entry from the pending list at claim time.
         for id in trimmed {
             self.pending.remove(&id);
         }
@@ -513,6 +544,15 @@ impl Store for MemoryStore {
         Ok(u64::try_from(group.pending.len()).unwrap_or(u64::MAX))
     }
 
+    async fn stream_trim(&self, stream: &str) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let dropped = state
+            .streams
+            .get_mut(stream)
+            .map_or(0, |found| found.drop_handled(0));
+        Ok(u64::try_from(dropped).unwrap_or(u64::MAX))
+    }
+
     async fn stream_len(&self, stream: &str) -> Result<u64, StoreError> {
         let state = self.lock();
         let len = state
@@ -591,27 +631,111 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_stream_drops_its_oldest_entries_and_their_pending_claims() {
+    async fn a_full_stream_drops_only_the_oldest_entries_its_group_has_handled() {
         let store = MemoryStore::with_max_stream_entries(2);
         store.stream_ensure_group("s", "g").await.unwrap();
         let first = store.stream_append("s", b"1").await.unwrap();
-        store
-            .stream_read("s", "g", "a", 1, Duration::ZERO)
-            .await
-            .unwrap();
-
+        read_all(&store, "g").await;
         store.stream_append("s", b"2").await.unwrap();
         store.stream_append("s", b"3").await.unwrap();
-        let claimed = store
-            .stream_claim_idle("s", "g", "b", Duration::ZERO, 10)
+        assert_eq!(
+            lengths(&store).await,
+            (3, 1),
+            "a pending entry is never dropped"
+        );
+
+        store.stream_ack("s", "g", &[first]).await.unwrap();
+        store.stream_append("s", b"4").await.unwrap();
+        assert_eq!(
+            lengths(&store).await,
+            (3, 0),
+            "the handled entry went, the undelivered ones stay"
+        );
+
+        let delivered = read_all(&store, "g").await;
+        store
+            .stream_ack("s", "g", &[delivered[1].id.clone()])
             .await
             .unwrap();
-
-        assert_eq!(store.stream_len("s").await.unwrap(), 2);
-        assert!(
-            claimed.iter().all(|entry| entry.id != first),
-            "the trimmed entry is not handed out"
+        store.stream_append("s", b"5").await.unwrap();
+        assert_eq!(
+            lengths(&store).await,
+            (4, 2),
+            "an acknowledged entry behind a pending one stays"
         );
-        assert_eq!(store.stream_pending("s", "g").await.unwrap(), 0);
+
+        store
+            .stream_ack("s", "g", &[delivered[0].id.clone()])
+            .await
+            .unwrap();
+        store.stream_append("s", b"6").await.unwrap();
+        assert_eq!(
+            lengths(&store).await,
+            (3, 1),
+            "the two handled entries went, the pending one stopped the trim"
+        );
+
+        let rest = read_all(&store, "g").await;
+        assert_eq!(payloads(&rest), [b"5", b"6"]);
+        let pending = [
+            delivered[2].id.clone(),
+            rest[0].id.clone(),
+            rest[1].id.clone(),
+        ];
+        store.stream_ack("s", "g", &pending).await.unwrap();
+        store.stream_append("s", b"7").await.unwrap();
+        assert_eq!(
+            lengths(&store).await,
+            (2, 0),
+            "handled entries go only down to the threshold"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_stream_without_a_group_or_with_a_lagging_one_drops_nothing() {
+        let store = MemoryStore::with_max_stream_entries(2);
+        for payload in [b"1", b"2", b"3"] {
+            store.stream_append("s", payload).await.unwrap();
+        }
+        assert_eq!(store.stream_len("s").await.unwrap(), 3, "no group yet");
+
+        store.stream_ensure_group("s", "fast").await.unwrap();
+        store.stream_ensure_group("s", "slow").await.unwrap();
+        let handled = read_all(&store, "fast").await;
+        store.stream_ack("s", "fast", &ids(&handled)).await.unwrap();
+        store.stream_append("s", b"4").await.unwrap();
+
+        assert_eq!(
+            store.stream_len("s").await.unwrap(),
+            4,
+            "slow has read nothing"
+        );
+        assert_eq!(read_all(&store, "slow").await.len(), 4);
+    }
+
+    async fn read_all(store: &MemoryStore, group: &str) -> Vec<StreamEntry> {
+        store
+            .stream_read("s", group, "a", 100, Duration::ZERO)
+            .await
+            .unwrap()
+    }
+
+    fn payloads(entries: &[StreamEntry]) -> Vec<&[u8]> {
+        entries
+            .iter()
+            .map(|entry| entry.payload.as_slice())
+            .collect()
+    }
+
+    fn ids(entries: &[StreamEntry]) -> Vec<String> {
+        entries.iter().map(|entry| entry.id.clone()).collect()
+    }
+
+    /// Entries in stream "s" and pending in its group "g".
+    async fn lengths(store: &MemoryStore) -> (u64, u64) {
+        (
+            store.stream_len("s").await.unwrap(),
+            store.stream_pending("s", "g").await.unwrap(),
+        )
     }
 }

@@ -4,6 +4,8 @@
 //! backend's prefix, so several test runs or tenants can share one Redis. Streams are the
 //! durable inboxes: entries are appended by webhook handlers and read by workers through a
 //! consumer group, acknowledged when handled, and reclaimed when a worker died holding them.
+//! An entry stays in its stream until every group has handled it; only then may a trim
+//! remove it, so a growing backlog costs memory, never events.
 
 pub mod memory;
 pub mod redis;
@@ -108,7 +110,14 @@ pub trait Store: Send + Sync + 'static {
     /// Entries delivered but not yet acknowledged, for metrics and tests.
     async fn stream_pending(&self, stream: &str, group: &str) -> Result<u64, StoreError>;
 
-    /// Number of entries in the stream.
+    /// Removes, oldest first, the entries every group of the stream has handled: delivered
+    /// to the group and older than all of its pending entries. Returns how many went.
+    /// Backends also trim by themselves from time to time, by the same rule; a stream with
+    /// no group yet keeps every entry for its first consumer.
+    async fn stream_trim(&self, stream: &str) -> Result<u64, StoreError>;
+
+    /// Number of entries the stream retains: every entry some group has not handled yet,
+    /// and handled ones until a trim removes them.
     async fn stream_len(&self, stream: &str) -> Result<u64, StoreError>;
 }
 

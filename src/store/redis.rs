@@ -6,9 +6,14 @@
 //! connections from a small pool. Read-then-write operations (compare-and-swap, a counter
 //! with its window) are Lua scripts, so they are atomic on the server.
 //!
+//! Streams are not capped on append: an entry is removed only by a trim, which keeps every
+//! entry some consumer group has not handled. Acknowledgements trigger a trim now and then,
+//! so handled entries do not fill Redis.
+//!
 //! Every call has a deadline: when Redis is down, callers get [`StoreError::Unavailable`]
 //! within seconds and can answer 503, instead of hanging on reconnection attempts.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -47,10 +52,12 @@ const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(300);
 /// bounds the sockets they open. A few workers per stream is the expected use.
 const BLOCKING_CONNECTIONS: usize = 8;
 
-/// Entries a stream keeps (`XADD MAXLEN ~`), so handled events do not fill Redis forever.
-// TODO: trim only entries every group has acknowledged (`MINID` of the oldest pending id),
-// because `MAXLEN` also drops unhandled entries once a backlog outgrows the cap.
-const STREAM_MAX_LEN: usize = 100_000;
+/// Acknowledgements on one stream after which its next acknowledgement also trims it.
+const TRIM_EVERY_ACKS: u64 = 1_000;
+
+/// Time after which the next acknowledgement on a stream also trims it, so a quiet stream
+/// is trimmed too. Handled entries linger at most this long, or until the next ack.
+const TRIM_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The longest a read waits, whatever the caller asks, so a deadline never overflows.
 const MAX_BLOCK: Duration = Duration::from_secs(24 * 60 * 60);
@@ -96,6 +103,67 @@ static INCREMENT: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Removes from stream `KEYS[1]` the entries every consumer group has handled and returns
+/// how many went. A group still needs its oldest pending entry and every entry after its
+/// last-delivered id; `XTRIM MINID` (exact) keeps from the oldest id any group needs. With
+/// no group, nothing is handled yet and nothing goes. One script, so no read, ack or new
+/// group can slip between computing that id and trimming. Ids are compared and stepped as
+/// decimal text, because Lua numbers cannot hold every 64-bit part exactly.
+static TRIM_HANDLED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local function split(id)
+            return string.match(id, '^(%d+)%-(%d+)$')
+        end
+
+        -- Redis prints numbers without leading zeros, so a longer one is larger.
+        local function less(a, b)
+            if #a ~= #b then return #a < #b end
+            return a < b
+        end
+
+        local function older(a, b)
+            local a_ms, a_seq = split(a)
+            local b_ms, b_seq = split(b)
+            if a_ms ~= b_ms then return less(a_ms, b_ms) end
+            return less(a_seq, b_seq)
+        end
+
+        local function plus_one(digits)
+            local i = #digits
+            while i > 0 and digits:sub(i, i) == '9' do i = i - 1 end
+            if i == 0 then return '1' .. string.rep('0', #digits) end
+            return digits:sub(1, i - 1) .. string.char(digits:byte(i) + 1)
+                .. string.rep('0', #digits - i)
+        end
+
+        -- The id right after `id`. The largest id has none and stays, which trims less.
+        local max_part = '18446744073709551615'
+        local function next_id(id)
+            local ms, seq = split(id)
+            if seq ~= max_part then return ms .. '-' .. plus_one(seq) end
+            if ms ~= max_part then return plus_one(ms) .. '-0' end
+            return id
+        end
+
+        if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+        local floor = nil
+        for _, fields in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+            local group = {}
+            for i = 1, #fields, 2 do group[fields[i]] = fields[i + 1] end
+            local needed = next_id(group['last-delivered-id'])
+            if group['pending'] > 0 then
+                local oldest_pending = redis.call('XPENDING', KEYS[1], group['name'])[2]
+                if older(oldest_pending, needed) then needed = oldest_pending end
+            end
+            if floor == nil or older(needed, floor) then floor = needed end
+        end
+        if floor == nil then return 0 end
+        return redis.call('XTRIM', KEYS[1], 'MINID', floor)
+        ",
+    )
+});
+
 /// A store over one Redis (or Valkey) server, every key under one prefix.
 pub struct RedisStore {
     /// Shared by every command that answers at once; reconnects after a failure.
@@ -108,6 +176,41 @@ pub struct RedisStore {
     blocking_permits: Semaphore,
     /// Put before every key, so tests and deployments can share one Redis.
     prefix: String,
+    /// When each stream acknowledged on was last trimmed by this process, by stream name,
+    /// so acknowledgements trim only now and then.
+    trims: Mutex<HashMap<String, TrimSchedule>>,
+}
+
+/// Decides when acknowledgements on one stream should trim it: after [`TRIM_EVERY_ACKS`]
+/// of them or [`TRIM_INTERVAL`], whichever comes first. Each process keeps its own; more
+/// trims than needed cost a little time, never an entry.
+#[derive(Debug)]
+struct TrimSchedule {
+    /// When the stream was last trimmed, or first acknowledged on.
+    since: Instant,
+    /// Entries acknowledged since then.
+    acks: u64,
+}
+
+impl TrimSchedule {
+    fn new(now: Instant) -> Self {
+        Self {
+            since: now,
+            acks: 0,
+        }
+    }
+
+    /// Counts `acks` more acknowledgements; true when a trim is due, which restarts both
+    /// the count and the clock.
+    fn record(&mut self, acks: u64, now: Instant) -> bool {
+        self.acks = self.acks.saturating_add(acks);
+        let due = self.acks >= TRIM_EVERY_ACKS
+            || now.saturating_duration_since(self.since) >= TRIM_INTERVAL;
+        if due {
+            *self = Self::new(now);
+        }
+        due
+    }
 }
 
 impl RedisStore {
@@ -134,6 +237,7 @@ impl RedisStore {
             idle_blocking: Mutex::new(Vec::new()),
             blocking_permits: Semaphore::new(BLOCKING_CONNECTIONS),
             prefix: prefix.to_owned(),
+            trims: Mutex::new(HashMap::new()),
         })
     }
 
@@ -212,6 +316,23 @@ impl RedisStore {
                 .push(connection);
         }
         reply
+    }
+
+    /// Records `acks` acknowledgements on `stream`; true when they make a trim due. A
+    /// stream's schedule starts at its first acknowledgement in this process.
+    fn trim_due(&self, stream: &str, acks: usize) -> bool {
+        let now = Instant::now();
+        let acks = u64::try_from(acks).unwrap_or(u64::MAX);
+        let mut trims = self.trims.lock().unwrap_or_else(PoisonError::into_inner);
+        match trims.get_mut(stream) {
+            Some(schedule) => schedule.record(acks, now),
+            None => {
+                let mut schedule = TrimSchedule::new(now);
+                let due = schedule.record(acks, now);
+                trims.insert(stream.to_owned(), schedule);
+                due
+            }
+        }
     }
 
     fn take_idle_connection(&self) -> Option<MultiplexedConnection> {
@@ -399,9 +520,6 @@ impl Store for RedisStore {
         let mut command = redis::cmd("XADD");
         command
             .arg(self.key(stream))
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(STREAM_MAX_LEN)
             .arg("*")
             .arg(PAYLOAD_FIELD)
             .arg(payload);
@@ -467,10 +585,20 @@ impl Store for RedisStore {
         }
         let mut command = redis::cmd("XACK");
         command.arg(self.key(stream)).arg(group).arg(ids);
-        self.query::<Value>(&command)
-            .await
-            .map(drop)
-            .map_err(store_error)
+        self.query::<Value>(&command).await.map_err(store_error)?;
+
+        // Trimming is housekeeping: the acknowledgement stands whether or not it works,
+        // and a later one trims again.
+        if self.trim_due(stream, ids.len())
+            && let Err(error) = self.stream_trim(stream).await
+        {
+            tracing::warn!(
+                stream.name = stream,
+                %error,
+                "handled stream entries not trimmed, will retry later"
+            );
+        }
+        Ok(())
     }
 
     async fn stream_claim_idle(
@@ -516,6 +644,15 @@ impl Store for RedisStore {
         Ok(u64::try_from(reply.count()).unwrap_or(u64::MAX))
     }
 
+    async fn stream_trim(&self, stream: &str) -> Result<u64, StoreError> {
+        let mut invocation = TRIM_HANDLED.prepare_invoke();
+        invocation.key(self.key(stream));
+        let mut connection = self.connection.clone();
+        within(COMMAND_TIMEOUT, invocation.invoke_async(&mut connection))
+            .await
+            .map_err(store_error)
+    }
+
     async fn stream_len(&self, stream: &str) -> Result<u64, StoreError> {
         let mut command = redis::cmd("XLEN");
         command.arg(self.key(stream));
@@ -540,6 +677,42 @@ mod tests {
         for (duration, expected) in cases {
             assert_eq!(at_least_one_ms(duration), expected, "{duration:?}");
         }
+    }
+
+    #[test]
+    fn a_trim_is_due_after_enough_acknowledgements_or_enough_time() {
+        let start = Instant::now();
+        let soon = start + TRIM_INTERVAL / 2;
+        let late = start + TRIM_INTERVAL;
+        let cases = [
+            ("one ack", vec![(1, start)], false),
+            ("a few acks, soon", vec![(1, start), (5, soon)], false),
+            ("a few acks, late", vec![(1, start), (5, late)], true),
+            ("many acks at once", vec![(TRIM_EVERY_ACKS, start)], true),
+            (
+                "many acks in steps",
+                vec![(TRIM_EVERY_ACKS - 1, start), (1, start)],
+                true,
+            ),
+        ];
+        for (name, acks, expected) in cases {
+            let mut schedule = TrimSchedule::new(start);
+            let mut due = false;
+            for (count, now) in acks {
+                due = schedule.record(count, now);
+            }
+            assert_eq!(due, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_trim_restarts_the_schedule() {
+        let start = Instant::now();
+        let mut schedule = TrimSchedule::new(start);
+
+        assert!(schedule.record(TRIM_EVERY_ACKS, start));
+        assert!(!schedule.record(1, start + TRIM_INTERVAL / 2));
+        assert!(schedule.record(1, start + TRIM_INTERVAL));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{PackageQuery, Supplier, SupplyError};
-use crate::catalog::{CoverageScope, LocationCode, Package, PlanType};
+use crate::catalog::{CountryCode, CoverageScope, LocationCode, Package, PlanType};
 use crate::store::SharedStore;
 
 /// How many TTLs a list stays in the store, to bridge supplier outages.
@@ -73,6 +73,34 @@ impl CatalogCache {
                 Ok(Arc::new(packages))
             }
         }
+    }
+
+    /// Every package that may serve a trip: each country's own plans, fetched
+    /// concurrently, plus the regional bundles and global plans. A global trip only needs
+    /// the global plans.
+    pub async fn packages_for_trip(
+        &self,
+        countries: impl IntoIterator<Item = CountryCode>,
+        global: bool,
+    ) -> Result<Vec<Package>, SupplyError> {
+        let mut locations: Vec<LocationCode> = Vec::new();
+        if !global {
+            locations.extend(countries.into_iter().map(LocationCode::Country));
+            locations.push(LocationCode::Regional);
+        }
+        locations.push(LocationCode::Global);
+
+        let lists = futures::future::join_all(
+            locations
+                .iter()
+                .map(|location| self.packages(*location, PlanType::Base)),
+        )
+        .await;
+        let mut packages = Vec::new();
+        for list in lists {
+            packages.extend(list?.iter().cloned());
+        }
+        Ok(packages)
     }
 
     /// Fetches the lists every search of regional and global plans needs, so the first

@@ -4,6 +4,7 @@
 mod binary;
 mod esimaccess_orders;
 mod resilience;
+mod searchai;
 mod store_contract;
 mod supply_api;
 mod support;

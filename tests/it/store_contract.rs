@@ -51,7 +51,10 @@ store_contract!(
     a_read_delivers_each_entry_once_and_an_ack_clears_it_from_pending,
     reads_hand_out_entries_in_append_order_at_most_count_at_a_time,
     stream_ids_increase_with_each_append,
-    acknowledging_entries_does_not_shorten_the_stream,
+    a_few_acknowledgements_do_not_shorten_the_stream_at_once,
+    acknowledged_entries_are_trimmed_but_unhandled_ones_never_are,
+    an_entry_is_trimmed_only_once_every_group_has_handled_it,
+    a_stream_without_a_group_is_never_trimmed,
     every_group_gets_every_entry,
     an_unacknowledged_entry_is_claimable_by_another_consumer_only_once_idle,
     ensuring_a_group_again_does_not_redeliver_its_entries,
@@ -400,7 +403,7 @@ async fn stream_ids_increase_with_each_append(store: SharedStore) {
     assert_eq!(store.stream_len("inbox").await.unwrap(), 50);
 }
 
-async fn acknowledging_entries_does_not_shorten_the_stream(store: SharedStore) {
+async fn a_few_acknowledgements_do_not_shorten_the_stream_at_once(store: SharedStore) {
     assert_eq!(
         store.stream_len("inbox").await.unwrap(),
         0,
@@ -418,6 +421,106 @@ async fn acknowledging_entries_does_not_shorten_the_stream(store: SharedStore) {
 
     assert_eq!(store.stream_len("inbox").await.unwrap(), 2);
     assert_eq!(pending(&store).await, 0);
+}
+
+async fn acknowledged_entries_are_trimmed_but_unhandled_ones_never_are(store: SharedStore) {
+    ensure_group(&store).await;
+    for payload in [b"1", b"2", b"3", b"4"] {
+        append(&store, payload).await;
+    }
+    let delivered = read_now(&store, "crashed", 3).await;
+    let handled = [delivered[0].id.clone(), delivered[2].id.clone()];
+    store
+        .stream_ack("inbox", "workers", &handled)
+        .await
+        .unwrap();
+
+    // "1" is handled; "3" is too, but it waits behind "2", still pending; "4" is unread.
+    assert_eq!(store.stream_trim("inbox").await.unwrap(), 1);
+    assert_eq!(store.stream_len("inbox").await.unwrap(), 3);
+    assert_eq!(
+        store.stream_trim("inbox").await.unwrap(),
+        0,
+        "nothing more is handled"
+    );
+
+    let claimed = store
+        .stream_claim_idle("inbox", "workers", "rescuer", Duration::ZERO, 10)
+        .await
+        .unwrap();
+    let unread = read_now(&store, "a", 10).await;
+    assert_eq!(
+        payloads(&claimed),
+        [b"2"],
+        "the pending entry is still there"
+    );
+    assert_eq!(payloads(&unread), [b"4"], "so is the undelivered one");
+
+    store
+        .stream_ack("inbox", "workers", &[ids(&claimed), ids(&unread)].concat())
+        .await
+        .unwrap();
+    store.stream_trim("inbox").await.unwrap();
+    assert_eq!(store.stream_len("inbox").await.unwrap(), 0);
+    assert!(read_now(&store, "a", 10).await.is_empty());
+}
+
+async fn an_entry_is_trimmed_only_once_every_group_has_handled_it(store: SharedStore) {
+    ensure_group(&store).await;
+    store
+        .stream_ensure_group("inbox", "auditors")
+        .await
+        .unwrap();
+    append(&store, b"1").await;
+    append(&store, b"2").await;
+    let workers = read_now(&store, "a", 10).await;
+    store
+        .stream_ack("inbox", "workers", &ids(&workers))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.stream_trim("inbox").await.unwrap(),
+        0,
+        "the auditors have read nothing"
+    );
+
+    let audited = store
+        .stream_read("inbox", "auditors", "a", 1, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.stream_trim("inbox").await.unwrap(),
+        0,
+        "the auditors have not acknowledged what they read"
+    );
+
+    store
+        .stream_ack("inbox", "auditors", &ids(&audited))
+        .await
+        .unwrap();
+    assert_eq!(store.stream_trim("inbox").await.unwrap(), 1);
+    let rest = store
+        .stream_read("inbox", "auditors", "a", 10, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(payloads(&rest), [b"2"]);
+    assert_eq!(store.stream_len("inbox").await.unwrap(), 1);
+}
+
+async fn a_stream_without_a_group_is_never_trimmed(store: SharedStore) {
+    assert_eq!(
+        store.stream_trim("inbox").await.unwrap(),
+        0,
+        "a missing stream has nothing to trim"
+    );
+    append(&store, b"1").await;
+    append(&store, b"2").await;
+
+    assert_eq!(store.stream_trim("inbox").await.unwrap(), 0);
+
+    ensure_group(&store).await;
+    assert_eq!(payloads(&read_now(&store, "a", 10).await), [b"1", b"2"]);
 }
 
 async fn every_group_gets_every_entry(store: SharedStore) {
@@ -615,6 +718,28 @@ async fn keys_under_one_prefix_are_invisible_under_another() {
         first.get("shared-name").await.unwrap().as_deref(),
         Some(&b"first"[..])
     );
+}
+
+#[tokio::test]
+async fn enough_acknowledgements_on_redis_trim_the_handled_entries_by_themselves() {
+    let store: SharedStore = Arc::new(connect_redis(&random_prefix()).await);
+    ensure_group(&store).await;
+    for _ in 0..1_001 {
+        append(&store, b"event").await;
+    }
+    let handled = read_now(&store, "a", 1_000).await;
+
+    store
+        .stream_ack("inbox", "workers", &ids(&handled))
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.stream_len("inbox").await.unwrap(),
+        1,
+        "only the unread entry is left"
+    );
+    assert_eq!(read_now(&store, "a", 10).await.len(), 1);
 }
 
 #[tokio::test]
