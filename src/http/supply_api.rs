@@ -163,6 +163,9 @@ pub struct SearchAiRequest {
     /// Free text in any language, such as "eSIM for Japan and Korea, 10 days".
     #[schema(example = "eSIM for Japan and Korea, 10 days")]
     query: String,
+    /// How many plans to return, best first: 1 to 100, 20 when absent.
+    #[serde(default)]
+    limit: Option<usize>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -175,6 +178,8 @@ pub struct SearchAiResponse {
 
 /// The longest free-text query read; a destination never needs more.
 const MAX_QUERY_CHARS: usize = 1_000;
+const DEFAULT_RECOMMENDATIONS: usize = 20;
+const MAX_RECOMMENDATIONS: usize = 100;
 
 /// Understands a traveller's text and recommends the plans that fit the whole trip.
 #[utoipa::path(
@@ -216,7 +221,8 @@ pub(super) async fn search_plans_for_text(
             tracing::warn!(%error, "catalog unavailable for a text search");
             ApiError::unavailable("the plan catalog is unavailable right now; try again shortly")
         })?;
-    let plans = catalog::recommend(&packages, &query.needs(), app.settings.margin_percent);
+    let mut plans = catalog::recommend(&packages, &query.needs(), app.settings.margin_percent);
+    plans.truncate(limit);
     Ok(ApiJson(SearchAiResponse { query, plans }))
 }
 

@@ -5,8 +5,12 @@
 //! background task fetches a fresh one: a search with a warm cache never waits for the
 //! supplier. The store keeps lists well past the TTL so that a supplier outage degrades to
 //! slightly old prices rather than to no search at all; orders always re-read live prices.
+//!
+//! Each process also keeps the decoded lists it has read, while they are fresh, so a warm
+//! search does no store round trip and no decoding. Once a local copy is older than the
+//! TTL the store is read again, which picks up a refresh made by another process.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,12 +31,22 @@ struct CachedList {
     packages: Vec<Package>,
 }
 
+/// A list as this process last decoded it.
+#[derive(Clone)]
+struct Decoded {
+    fetched_at_ms: i64,
+    packages: Arc<Vec<Package>>,
+}
+
 pub struct CatalogCache {
     supplier: Arc<dyn Supplier>,
     store: SharedStore,
     ttl: Duration,
     /// Keys being refreshed by a background task, so a burst of searches starts one fetch.
     refreshing: Arc<Mutex<HashSet<String>>>,
+    /// Lists decoded by this process, by cache key; one entry per location and type, so it
+    /// stays small.
+    decoded: Arc<Mutex<HashMap<String, Decoded>>>,
 }
 
 impl CatalogCache {
@@ -42,6 +56,7 @@ impl CatalogCache {
             store,
             ttl,
             refreshing: Arc::default(),
+            decoded: Arc::default(),
         }
     }
 
@@ -57,22 +72,50 @@ impl CatalogCache {
         plan_type: PlanType,
     ) -> Result<Arc<Vec<Package>>, SupplyError> {
         let key = cache_key(location, plan_type);
+        let now_ms = Utc::now().timestamp_millis();
+        if let Some(local) = self
+            .decoded_copy(&key)
+            .filter(|d| !self.is_stale(d.fetched_at_ms, now_ms))
+        {
+            metrics::counter!("bino_catalog_cache_total", "outcome" => "hit").increment(1);
+            return Ok(local.packages);
+        }
+
         match self.read(&key).await {
             Some(cached) => {
                 metrics::counter!("bino_catalog_cache_total", "outcome" => "hit").increment(1);
-                let age_ms = Utc::now().timestamp_millis() - cached.fetched_at_ms;
-                if age_ms > i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX) {
-                    self.refresh_in_background(key, location, plan_type);
+                if self.is_stale(cached.fetched_at_ms, now_ms) {
+                    self.refresh_in_background(key.clone(), location, plan_type);
                 }
-                Ok(Arc::new(cached.packages))
+                let packages = Arc::new(cached.packages);
+                remember(
+                    &self.decoded,
+                    key,
+                    cached.fetched_at_ms,
+                    Arc::clone(&packages),
+                );
+                Ok(packages)
             }
             None => {
                 metrics::counter!("bino_catalog_cache_total", "outcome" => "miss").increment(1);
-                let packages = fetch(self.supplier.as_ref(), location, plan_type).await?;
+                let packages = Arc::new(fetch(self.supplier.as_ref(), location, plan_type).await?);
                 write(&self.store, &key, &packages, self.ttl).await;
-                Ok(Arc::new(packages))
+                remember(&self.decoded, key, now_ms, Arc::clone(&packages));
+                Ok(packages)
             }
         }
+    }
+
+    fn decoded_copy(&self, key: &str) -> Option<Decoded> {
+        self.decoded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    fn is_stale(&self, fetched_at_ms: i64, now_ms: i64) -> bool {
+        now_ms - fetched_at_ms > i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX)
     }
 
     /// Every package that may serve a trip: each country's own plans, fetched
@@ -158,10 +201,15 @@ impl CatalogCache {
         let supplier = Arc::clone(&self.supplier);
         let store = Arc::clone(&self.store);
         let refreshing = Arc::clone(&self.refreshing);
+        let decoded = Arc::clone(&self.decoded);
         let ttl = self.ttl;
         tokio::spawn(async move {
             match fetch(supplier.as_ref(), location, plan_type).await {
-                Ok(packages) => write(&store, &key, &packages, ttl).await,
+                Ok(packages) => {
+                    write(&store, &key, &packages, ttl).await;
+                    let now_ms = Utc::now().timestamp_millis();
+                    remember(&decoded, key.clone(), now_ms, Arc::new(packages));
+                }
                 Err(error) => {
                     tracing::warn!(%error, "catalog refresh failed, serving the older list")
                 }
@@ -172,6 +220,22 @@ impl CatalogCache {
                 .remove(&key);
         });
     }
+}
+
+fn remember(
+    decoded: &Mutex<HashMap<String, Decoded>>,
+    key: String,
+    fetched_at_ms: i64,
+    packages: Arc<Vec<Package>>,
+) {
+    let entry = Decoded {
+        fetched_at_ms,
+        packages,
+    };
+    decoded
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, entry);
 }
 
 fn cache_key(location: LocationCode, plan_type: PlanType) -> String {

@@ -66,6 +66,11 @@ async fn a_city_in_another_language_finds_its_country() {
         .await;
 
     assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["plans"].as_array().unwrap().len(),
+        20,
+        "twenty plans unless asked otherwise"
+    );
     assert_eq!(countries(&body), ["MX"]);
     assert_eq!(body["query"]["days"], 14);
     assert!(body["plans"][0]["covers"] == json!(["MX"]));
@@ -93,6 +98,10 @@ async fn a_query_without_a_destination_gets_422() {
     assert_error(&empty, 422, "invalid_request");
     assert!(assert_error(&long, 422, "invalid_request").contains("1000"));
     assert!(assert_error(&wrong_type, 422, "invalid_request").contains("query"));
+    let no_plans = app
+        .post_json("/esim/searchai", &json!({"query": "Japan", "limit": 0}))
+        .await;
+    assert!(assert_error(&no_plans, 422, "invalid_request").contains("limit"));
 }
 
 /// An OpenAI-compatible chat completion whose message is `content`.

@@ -567,7 +567,17 @@ fn probe() {
         let reading = read(line);
         let q = &reading.query;
         let codes: Vec<&str> = q.countries.iter().map(|c| c.as_str()).collect();
-        let und: Vec<String> = q.understood.iter().map(|u| format!("{}={}", u.text, u.meaning)).collect();
-        println!("{line:?} => [{}] days={:?} conf={} {:?}", codes.join(","), q.days, reading.confident, und);
+        let und: Vec<String> = q
+            .understood
+            .iter()
+            .map(|u| format!("{}={}", u.text, u.meaning))
+            .collect();
+        println!(
+            "{line:?} => [{}] days={:?} conf={} {:?}",
+            codes.join(","),
+            q.days,
+            reading.confident,
+            und
+        );
     }
 }
