@@ -119,8 +119,9 @@ fn offer(pkg: &Package, needs: &TripNeeds, margin_percent: u32) -> Option<(Recom
     let daily = pkg.allowance.is_daily();
     let trip_days = needs.days.unwrap_or(1).max(1);
     let period_days = (daily && needs.days.is_some()).then_some(trip_days);
+    // Priced as an order is: the supplier's cost for all the days, then the margin once.
     let trip_price = if daily {
-        plan.price * trip_days
+        (pkg.cost * trip_days).with_margin(margin_percent)
     } else {
         plan.price
     };

@@ -11,25 +11,32 @@ mod openapi;
 mod supplier_webhook;
 mod supply_api;
 
-pub use error::{ApiError, ApiJson};
+pub use error::{ApiError, ApiJson, ApiPath, ApiQuery};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::{HeaderName, StatusCode};
+use axum::http::{HeaderName, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
 
 /// Largest request body accepted on any route; eSIM orders and supplier events are small.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Longest a request may take, body upload included, so a stalled client cannot hold a
+/// connection and its memory forever. Orders wait for the supplier, hence the margin.
+// TODO: bound the time to receive request headers too, because axum::serve does not expose
+// hyper's header read timeout; until then run behind a proxy that does (nginx, a cloud LB).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -73,7 +80,11 @@ pub fn router(app: Arc<App>) -> Router {
                 .layer(CatchPanicLayer::custom(|_| {
                     ApiError::internal("the server failed to answer this request").into_response()
                 }))
-                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    REQUEST_TIMEOUT,
+                )),
         )
         .with_state(app)
 }
@@ -85,7 +96,17 @@ async fn record_metrics(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|path| path.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().to_string();
+    // Only standard methods become labels: any other word would add a series per request.
+    let method = match *request.method() {
+        Method::GET
+        | Method::POST
+        | Method::PUT
+        | Method::DELETE
+        | Method::PATCH
+        | Method::HEAD
+        | Method::OPTIONS => request.method().as_str().to_owned(),
+        _ => "other".to_owned(),
+    };
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();

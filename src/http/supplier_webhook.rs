@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -16,7 +16,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::ApiError;
+use super::{ApiError, ApiQuery};
 use crate::app::App;
 use crate::jobs::supplier_events;
 use crate::supply::events::{NotifyType, SupplierEvent};
@@ -44,7 +44,7 @@ pub(super) struct TokenQuery {
 )]
 pub(super) async fn receive_supplier_event(
     State(app): State<Arc<App>>,
-    Query(query): Query<TokenQuery>,
+    ApiQuery(query): ApiQuery<TokenQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let expected = app.supplier_webhook_token.expose_secret().as_bytes();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use super::{ApiError, ApiJson};
+use super::{ApiError, ApiJson, ApiPath};
 use crate::app::App;
 use crate::catalog::{self, LocationCode, Money, Plan, PlanType, Recommendation, SearchFilters};
 use crate::discovery::TripQuery;
@@ -43,7 +43,10 @@ impl FromRequestParts<Arc<App>> for ApiCaller {
             .headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|value| {
+                let (scheme, key) = value.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(key)
+            })
             .map(str::trim)
             .ok_or_else(|| {
                 ApiError::unauthorized("send an API key as Authorization: Bearer <key>")
@@ -202,6 +205,12 @@ pub(super) async fn search_plans_for_text(
             "query is empty; say where you are going",
         ));
     }
+    let limit = request.limit.unwrap_or(DEFAULT_RECOMMENDATIONS);
+    if !(1..=MAX_RECOMMENDATIONS).contains(&limit) {
+        return Err(ApiError::unprocessable(format!(
+            "limit must be from 1 to {MAX_RECOMMENDATIONS}"
+        )));
+    }
     if request.query.chars().count() > MAX_QUERY_CHARS {
         return Err(ApiError::unprocessable(format!(
             "query is longer than {MAX_QUERY_CHARS} characters"
@@ -316,7 +325,7 @@ pub(super) async fn place_order(
 pub(super) async fn get_order(
     State(app): State<Arc<App>>,
     caller: ApiCaller,
-    Path(bino_transaction_id): Path<String>,
+    ApiPath(bino_transaction_id): ApiPath<String>,
 ) -> Result<ApiJson<OrderView>, ApiError> {
     let record = app.orders.get(&caller.owner, &bino_transaction_id).await?;
     Ok(ApiJson(OrderView::from(record)))

@@ -79,7 +79,7 @@ pub enum OrderError {
     #[error("order not found")]
     NotFound,
     /// The supplier refused the order (502): nothing was charged.
-    #[error("the supplier refused the order: {0}")]
+    #[error("{0}")]
     SupplierRejected(String),
     /// The supplier or the store could not be reached; retrying with the same id is safe (503).
     #[error("{0}")]
@@ -95,7 +95,8 @@ impl From<StoreError> for OrderError {
 fn supplier_unavailable(error: SupplyError) -> OrderError {
     match error {
         SupplyError::Rejected { code, message } => {
-            OrderError::SupplierRejected(format!("{code} {message}"))
+            tracing::warn!(supplier.code = %code, supplier.message = %message, "supplier refused a call");
+            OrderError::SupplierRejected(refusal(&code))
         }
         other => OrderError::Unavailable(format!(
             "{other}; retrying with the same binoTransactionId is safe"
@@ -139,13 +140,13 @@ impl OrderService {
     ) -> Result<OrderRecord, OrderError> {
         check_shape(&request)?;
         let fingerprint = fingerprint(owner, &request);
-        let key = order_key(&request.bino_transaction_id);
+        let key = order_key(owner, &request.bino_transaction_id);
 
         if let Some(existing) = self.load(&key).await? {
             return self.answer_existing(&key, existing, &fingerprint).await;
         }
 
-        let (kind, items) = self.price_items(&request).await?;
+        let (kind, items) = self.price_items(owner, &request).await?;
         let now_ms = Utc::now().timestamp_millis();
         let record = OrderRecord {
             bino_transaction_id: request.bino_transaction_id.clone(),
@@ -180,7 +181,7 @@ impl OrderService {
         owner: &str,
         bino_transaction_id: &str,
     ) -> Result<OrderRecord, OrderError> {
-        match self.load(&order_key(bino_transaction_id)).await? {
+        match self.load(&order_key(owner, bino_transaction_id)).await? {
             Some(record) if record.owner == owner => Ok(record),
             _ => Err(OrderError::NotFound),
         }
@@ -216,7 +217,7 @@ impl OrderService {
     /// Reads the profiles of a supplier order and records them, waiting out the
     /// supplier's "still allocating" answer. Returns whether the order is now allocated.
     pub async fn fetch_profiles(&self, order_no: &str) -> Result<bool, OrderError> {
-        let Some(id) = self.order_id_for_supplier_order(order_no).await? else {
+        let Some(key) = self.order_key_for_supplier_order(order_no).await? else {
             tracing::warn!(
                 supplier.order_no = order_no,
                 "profiles ready for an order Bino did not place"
@@ -245,30 +246,30 @@ impl OrderService {
         for profile in &profiles {
             let index = profile_key(&profile.esim_tran_no);
             self.store
-                .set(&index, id.as_bytes(), Some(ORDER_TTL))
+                .set(&index, key.as_bytes(), Some(ORDER_TTL))
                 .await?;
         }
         let count = profiles.len();
-        self.update(&order_key(&id), |record| {
+        self.update(&key, |record| {
             record.profiles = profiles.iter().map(ProfileView::from).collect();
             if record.status == OrderStatus::Submitted {
                 record.status = OrderStatus::Allocated;
             }
         })
         .await?;
-        tracing::info!(order.id = %hash_id(&id), profiles = count, "eSIM profiles allocated");
+        tracing::info!(order.id = %hash_id(&key), profiles = count, "eSIM profiles allocated");
         Ok(true)
     }
 
     /// Checks an order whose GOT_RESOURCE never came. Returns true when the order needs no
     /// more polling (allocated, failed or gone).
-    pub async fn poll_allocation(&self, bino_transaction_id: &str) -> Result<bool, OrderError> {
-        let Some(record) = self.load(&order_key(bino_transaction_id)).await? else {
+    pub async fn poll_allocation(&self, order_key: &str) -> Result<bool, OrderError> {
+        let Some(record) = self.load(order_key).await? else {
             return Ok(true);
         };
         match (&record.status, &record.provider_order_reference) {
             (OrderStatus::Submitted, Some(order_no)) => {
-                tracing::info!(order.id = %hash_id(bino_transaction_id), "no GOT_RESOURCE yet, polling the supplier");
+                tracing::info!(order.id = %hash_id(order_key), "no GOT_RESOURCE yet, polling the supplier");
                 self.fetch_profiles(order_no).await
             }
             _ => Ok(true),
@@ -286,6 +287,12 @@ impl OrderService {
         }
         let deadline = tokio::time::Instant::now() + DUPLICATE_WAIT;
         loop {
+            if existing.status == OrderStatus::Failed {
+                // A retry gets the answer the first request got.
+                return Err(OrderError::SupplierRejected(
+                    existing.failure.unwrap_or_default(),
+                ));
+            }
             if existing.status != OrderStatus::Pending {
                 return Ok(existing);
             }
@@ -324,7 +331,10 @@ impl OrderService {
         let outcome = match record.kind {
             OrderKind::NewEsims => {
                 let order = SupplierOrder {
-                    transaction_id: record.bino_transaction_id.clone(),
+                    transaction_id: supplier_transaction_id(
+                        &record.owner,
+                        &record.bino_transaction_id,
+                    ),
                     lines: record
                         .items
                         .iter()
@@ -341,7 +351,10 @@ impl OrderService {
             OrderKind::TopUp => {
                 let item = &record.items[0];
                 let request = TopUpRequest {
-                    transaction_id: record.bino_transaction_id.clone(),
+                    transaction_id: supplier_transaction_id(
+                        &record.owner,
+                        &record.bino_transaction_id,
+                    ),
                     esim_tran_no: item.esim_tran_no.clone().unwrap_or_default(),
                     package_code: item.package_code.clone(),
                     expected_cost: Some(item.listed_cost),
@@ -365,9 +378,10 @@ impl OrderService {
                 Ok(())
             }
             Err(SupplyError::Rejected { code, message }) => {
+                tracing::warn!(supplier.code = %code, supplier.message = %message, "supplier refused an order");
                 updated.status = OrderStatus::Failed;
-                updated.failure = Some(format!("{code} {message}"));
-                Err(OrderError::SupplierRejected(format!("{code} {message}")))
+                updated.failure = Some(refusal(&code));
+                Err(OrderError::SupplierRejected(refusal(&code)))
             }
             Err(error) => {
                 // Leave the order pending with an expired lease: the next request with this
@@ -393,12 +407,12 @@ impl OrderService {
             self.store
                 .set(
                     &supplier_order_key(&reference),
-                    updated.bino_transaction_id.as_bytes(),
+                    key.as_bytes(),
                     Some(ORDER_TTL),
                 )
                 .await?;
             self.store
-                .stream_append(ALLOCATION_STREAM, updated.bino_transaction_id.as_bytes())
+                .stream_append(ALLOCATION_STREAM, key.as_bytes())
                 .await?;
         }
         tracing::info!(
@@ -413,6 +427,7 @@ impl OrderService {
     /// Checks every item against the live catalog and prices it.
     async fn price_items(
         &self,
+        owner: &str,
         request: &OrderRequest,
     ) -> Result<(OrderKind, Vec<OrderItem>), OrderError> {
         let mut items = Vec::with_capacity(request.items.len());
@@ -434,7 +449,7 @@ impl OrderService {
                         )));
                     }
                 }
-                PlanType::TopUp => self.check_top_up(&name, wanted, &package).await?,
+                PlanType::TopUp => self.check_top_up(owner, &name, wanted, &package).await?,
             }
             let unit_cost = package
                 .cost
@@ -467,6 +482,7 @@ impl OrderService {
 
     async fn check_top_up(
         &self,
+        owner: &str,
         name: &str,
         wanted: &OrderItemRequest,
         package: &Package,
@@ -476,6 +492,15 @@ impl OrderService {
                 "{name}: a TOPUP package needs esimTranNo, the profile to top up"
             )));
         };
+        // Only eSIMs bought with the same API key may be topped up with it; the answer is
+        // the same whether the profile is someone else's or does not exist.
+        let holder = self.store.get(&profile_key(esim_tran_no)).await?;
+        let own_prefix = order_key(owner, "");
+        if !holder.is_some_and(|key| key.starts_with(own_prefix.as_bytes())) {
+            return Err(OrderError::Invalid(format!(
+                "{name}: no eSIM with this esimTranNo among your orders"
+            )));
+        }
         let supplier = self.catalog.supplier();
         let profiles = match supplier
             .query_profiles(&ProfileQuery::EsimTranNo(esim_tran_no.to_owned()))
@@ -538,17 +563,17 @@ impl OrderService {
         let Some(esim_tran_no) = content.esim_tran_no.as_deref() else {
             return Ok(());
         };
-        let id = match self.store.get(&profile_key(esim_tran_no)).await? {
+        let key = match self.store.get(&profile_key(esim_tran_no)).await? {
             Some(id) => String::from_utf8_lossy(&id).into_owned(),
             None => match content.order_no.as_deref() {
-                Some(order_no) => match self.order_id_for_supplier_order(order_no).await? {
-                    Some(id) => id,
+                Some(order_no) => match self.order_key_for_supplier_order(order_no).await? {
+                    Some(key) => key,
                     None => return Ok(()),
                 },
                 None => return Ok(()),
             },
         };
-        let record = self.load(&order_key(&id)).await?;
+        let record = self.load(&key).await?;
         let known = record.as_ref().is_some_and(|record| {
             record
                 .profiles
@@ -563,7 +588,7 @@ impl OrderService {
             }
             return Ok(());
         }
-        self.update(&order_key(&id), |record| {
+        self.update(&key, |record| {
             let Some(profile) = record
                 .profiles
                 .iter_mut()
@@ -592,7 +617,7 @@ impl OrderService {
         .await
     }
 
-    async fn order_id_for_supplier_order(
+    async fn order_key_for_supplier_order(
         &self,
         order_no: &str,
     ) -> Result<Option<String>, OrderError> {
@@ -631,6 +656,12 @@ impl OrderService {
             "order record kept changing; try again".to_owned(),
         ))
     }
+}
+
+/// What a buyer is told of a refusal: the supplier's code, to quote to support, without
+/// the supplier's own words (they can reveal our account's state, such as its balance).
+fn refusal(code: &str) -> String {
+    format!("refused by the supplier (code {code}); nothing was charged")
 }
 
 fn check_shape(request: &OrderRequest) -> Result<(), OrderError> {
@@ -713,8 +744,17 @@ fn lease_ms() -> i64 {
     i64::try_from(SUBMIT_LEASE.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn order_key(bino_transaction_id: &str) -> String {
-    format!("order:{bino_transaction_id}")
+/// Orders are kept per API key, so two businesses may use the same id without meeting.
+fn order_key(owner: &str, bino_transaction_id: &str) -> String {
+    format!("order:{owner}:{bino_transaction_id}")
+}
+
+/// The `transactionId` the supplier sees: derived from the owner and the buyer's id, so it
+/// is the same on every retry (the supplier's idempotency) but never the same for two
+/// businesses that happen to choose the same id. 32 hex characters fit the supplier's 50.
+pub fn supplier_transaction_id(owner: &str, bino_transaction_id: &str) -> String {
+    let digest = Sha256::digest(format!("{owner}\0{bino_transaction_id}").as_bytes());
+    hex::encode(&digest[..16])
 }
 
 fn supplier_order_key(order_no: &str) -> String {

@@ -22,7 +22,7 @@ async fn a_two_country_trip_gets_whole_trip_plans_first() {
     let (status, body) = app
         .post_json(
             "/esim/searchai",
-            &json!({"query": "eSIM for Japan and Korea, 10 days"}),
+            &json!({"query": "eSIM for Japan and Korea, 10 days", "limit": 100}),
         )
         .await;
 

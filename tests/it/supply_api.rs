@@ -400,3 +400,100 @@ async fn health_readiness_metrics_and_openapi_answer() {
     let body: Value = unknown.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found");
 }
+
+#[tokio::test]
+async fn two_keys_may_use_the_same_id_and_neither_can_top_up_the_others_esim() {
+    let app = spawn_app().await;
+    let package_code = cheapest_japan_plan(&app).await;
+    let order = json!({"binoTransactionId": "shared-id", "items": [{"packageCode": package_code, "quantity": 1}]});
+    let (_, mine) = app.order(order.clone()).await;
+    let theirs = app
+        .client
+        .post(app.url("/esim/order"))
+        .bearer_auth(OTHER_API_KEY)
+        .json(&order)
+        .send()
+        .await
+        .unwrap();
+    let theirs: Value = theirs.json().await.unwrap();
+    let allocated = app
+        .wait_for_order("shared-id", Duration::from_secs(10), |o| {
+            o["status"] == "ALLOCATED"
+        })
+        .await;
+    let esim_tran_no = allocated["profiles"][0]["esimTranNo"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, top_ups) = app
+        .search(json!({"locationCode": "JP", "type": "TOPUP"}))
+        .await;
+    let top_up = json!({"binoTransactionId": "steal-1", "items": [{
+        "packageCode": top_ups["plans"][0]["packageCode"], "quantity": 1, "esimTranNo": esim_tran_no
+    }]});
+
+    let stolen = app
+        .client
+        .post(app.url("/esim/order"))
+        .bearer_auth(OTHER_API_KEY)
+        .json(&top_up)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(theirs["status"], "SUBMITTED", "{theirs}");
+    assert_ne!(
+        mine["providerOrderReference"], theirs["providerOrderReference"],
+        "two separate supplier orders"
+    );
+    assert_eq!(stolen.status(), 422);
+    let body: Value = stolen.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("among your orders"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn odd_paths_queries_and_schemes_still_get_the_envelope() {
+    let app = spawn_app().await;
+
+    let bad_path = app
+        .client
+        .get(app.url("/esim/orders/%FF%FE"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    let double_token = app
+        .client
+        .post(app.url("/esim/webhook?token=a&token=b"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let lower_case_scheme = app
+        .client
+        .post(app.url("/esim/search"))
+        .header("authorization", format!("bearer {API_KEY}"))
+        .json(&json!({"locationCode": "JP"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(bad_path.status(), 400);
+    let body: Value = bad_path.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_path");
+    assert_eq!(double_token.status(), 400);
+    let body: Value = double_token.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_query");
+    assert_eq!(
+        lower_case_scheme.status(),
+        200,
+        "the auth scheme is case-insensitive"
+    );
+}

@@ -12,6 +12,7 @@
 mod amounts;
 mod fuzzy;
 mod gazetteer;
+mod numerals;
 mod text;
 mod words;
 
@@ -24,7 +25,7 @@ use crate::catalog::{CountryCode, format_volume};
 use self::amounts::Amount;
 use self::fuzzy::{FuzzyIndex, Nearest};
 use self::gazetteer::{Gazetteer, Target};
-use self::text::{Kind, Tokens, tokenize};
+use self::text::{Kind, Tokens, is_hangul, tokenize};
 use super::{Reading, Source, TripQuery, Understood};
 
 /// Longest text read, in bytes: a pasted itinerary is read in full, a pasted book is not,
@@ -158,7 +159,7 @@ impl LocalExtractor {
         doubtful |= unsure;
         doubtful |= self.looks_unplaced(&tokens, &placed, &rejected, &amounts);
 
-        let mut query = self.assemble(text, &tokens, &placed, &amounts);
+        let mut query = self.assemble(text, &placed, &amounts);
         query.countries.retain(|code| !excluded.contains(code));
         Reading {
             confident: !doubtful,
@@ -175,27 +176,14 @@ impl LocalExtractor {
         while index < tokens.len() {
             match tokens.kind(index) {
                 Kind::Word => {
-                    key.clear();
-                    let mut best = None;
-                    let mut last = index;
-                    for words in 1..=self.gazetteer.max_words {
-                        if words > 1 {
-                            let Some(next) = next_word(tokens, last) else {
-                                break;
-                            };
-                            last = next;
-                            key.push(' ');
-                        }
-                        key.push_str(tokens.norm(last));
-                        if let Some(&entry) = self.gazetteer.spaced.get(key.as_str()) {
-                            let capitals_needed = self.gazetteer.entry(entry).caps;
-                            if !capitals_needed
-                                || tokens.tokens[index..=last].iter().all(|t| t.all_caps)
-                            {
-                                best = Some((entry, last));
-                            }
-                        }
-                    }
+                    let word = tokens.norm(index);
+                    let best = self
+                        .longest_name(tokens, index, word, &mut key)
+                        .or_else(|| {
+                            without_clitics(word)
+                                .iter()
+                                .find_map(|bare| self.longest_name(tokens, index, bare, &mut key))
+                        });
                     if let Some((entry, last)) = best {
                         hits.push(Hit {
                             tokens: index..last + 1,
@@ -217,6 +205,38 @@ impl LocalExtractor {
             index += 1;
         }
         hits
+    }
+
+    /// The longest name starting at word `index`, read as `first` (the word itself or the
+    /// word without its clitics), with the index of its last word.
+    fn longest_name(
+        &self,
+        tokens: &Tokens,
+        index: usize,
+        first: &str,
+        key: &mut String,
+    ) -> Option<(u32, usize)> {
+        key.clear();
+        key.push_str(first);
+        let mut best = None;
+        let mut last = index;
+        for words in 1..=self.gazetteer.max_words {
+            if words > 1 {
+                let Some(next) = next_word(tokens, last) else {
+                    break;
+                };
+                last = next;
+                key.push(' ');
+                key.push_str(tokens.norm(last));
+            }
+            if let Some(&entry) = self.gazetteer.spaced.get(key.as_str()) {
+                let capitals_needed = self.gazetteer.entry(entry).caps;
+                if !capitals_needed || tokens.tokens[index..=last].iter().all(|t| t.all_caps) {
+                    best = Some((entry, last));
+                }
+            }
+        }
+        best
     }
 
     /// Names inside a run of Chinese, Japanese, Korean or Thai, longest first.
@@ -269,6 +289,15 @@ impl LocalExtractor {
             if covered[index] || !self.may_be_typo(tokens, index) {
                 continue;
             }
+            if let Some(entry) = self.undoubled(tokens.norm(index)) {
+                covered[index] = true;
+                hits.push(Hit {
+                    tokens: index..index + 1,
+                    span: tokens.tokens[index].span.clone(),
+                    meaning: HitMeaning::Entry(entry),
+                });
+                continue;
+            }
             // Two-word names first ("new zeland", "costa rika"), then the word alone.
             let before = previous_word(tokens, index).filter(|&i| !covered[i]);
             let after = next_word(tokens, index).filter(|&i| !covered[i]);
@@ -305,6 +334,37 @@ impl LocalExtractor {
             }
         }
         tie
+    }
+
+    /// The name a word spells with one letter doubled ("Dubaii", "Balii", "Japann"): a slip
+    /// of the keyboard that typo tolerance misses on names too short for it. Names that are
+    /// also ordinary words are left out, and so is a word that undoubles into two places.
+    fn undoubled(&self, word: &str) -> Option<u32> {
+        // Only ASCII words reach here ([`Self::may_be_typo`]), so bytes are letters.
+        let bytes = word.as_bytes();
+        let mut single = String::with_capacity(word.len());
+        let mut found: Option<u32> = None;
+        for at in 1..bytes.len() {
+            if bytes[at] != bytes[at - 1] {
+                continue;
+            }
+            single.clear();
+            single.push_str(&word[..at]);
+            single.push_str(&word[at + 1..]);
+            let Some(&entry) = self.gazetteer.spaced.get(single.as_str()) else {
+                continue;
+            };
+            let meaning = self.gazetteer.entry(entry);
+            if single.len() < 4 || meaning.cue || meaning.caps || meaning.target == Target::Nothing
+            {
+                continue;
+            }
+            match found {
+                Some(other) if !self.same_target(other, entry) => return None,
+                _ => found = Some(entry),
+            }
+        }
+        found
     }
 
     fn may_be_typo(&self, tokens: &Tokens, index: usize) -> bool {
@@ -494,6 +554,9 @@ impl LocalExtractor {
                 }
                 if let Some(hinted) = alternatives.iter().find(|code| others.contains(code)) {
                     target = Target::Countries(vec![*hinted]);
+                } else if let Some(nearer) = self.nearer_alternative(&target, alternatives, &others)
+                {
+                    target = Target::Countries(vec![nearer]);
                 } else {
                     let says_country = self
                         .word_after(tokens, hit.tokens.end)
@@ -508,6 +571,43 @@ impl LocalExtractor {
         }
         self.drop_qualified(tokens, &mut placed);
         (placed, unsure)
+    }
+
+    /// The alternative that shares a smaller named region with the other places of the
+    /// message than the default reading does: "Salvador and Guatemala" are both in Central
+    /// America, so that Salvador is El Salvador, not the Brazilian city.
+    fn nearer_alternative(
+        &self,
+        default: &Target,
+        alternatives: &[CountryCode],
+        others: &BTreeSet<CountryCode>,
+    ) -> Option<CountryCode> {
+        if others.is_empty() {
+            return None;
+        }
+        // The size of the smallest region holding one of `codes` and one of the others.
+        let closeness = |codes: &[CountryCode]| {
+            self.gazetteer
+                .regions
+                .iter()
+                .filter(|region| {
+                    codes.iter().any(|code| region.members.contains(code))
+                        && region.members.iter().any(|member| others.contains(member))
+                })
+                .map(|region| region.members.len())
+                .min()
+        };
+        let default_closeness = match default {
+            Target::Countries(codes) => closeness(codes),
+            _ => None,
+        };
+        let (nearest, size) = alternatives
+            .iter()
+            .filter_map(|code| Some((*code, closeness(std::slice::from_ref(code))?)))
+            .min_by_key(|(_, size)| *size)?;
+        default_closeness
+            .is_none_or(|default_size| size < default_size)
+            .then_some(nearest)
     }
 
     /// "Paris, Texas" and "London, Ontario": a city followed by a state or country it is
@@ -629,13 +729,7 @@ impl LocalExtractor {
     }
 
     /// Builds the query: codes, regions, the global flag, amounts and what was understood.
-    fn assemble(
-        &self,
-        text: &str,
-        tokens: &Tokens,
-        placed: &[Placed],
-        amounts: &[amounts::Found],
-    ) -> TripQuery {
+    fn assemble(&self, text: &str, placed: &[Placed], amounts: &[amounts::Found]) -> TripQuery {
         let mut query = TripQuery {
             source: Source::Local,
             ..TripQuery::default()
@@ -685,12 +779,6 @@ impl LocalExtractor {
             .iter()
             .any(|found| found.amount == Amount::Unlimited);
         for found in amounts {
-            let Some(first) = tokens.tokens.get(found.tokens.start) else {
-                continue;
-            };
-            let Some(last) = tokens.tokens.get(found.tokens.end.saturating_sub(1)) else {
-                continue;
-            };
             let meaning = match found.amount {
                 Amount::Days(days) => format!("{days} days"),
                 Amount::Nights(nights) => format!("{nights} nights"),
@@ -698,12 +786,9 @@ impl LocalExtractor {
                 Amount::DataBytesPerDay(bytes) => format!("{} per day", format_volume(bytes)),
                 Amount::Unlimited => "unlimited data".to_owned(),
             };
-            let words = text
-                .get(first.span.start..last.span.end)
-                .unwrap_or_default()
-                .to_owned();
+            let words = text.get(found.span.clone()).unwrap_or_default().to_owned();
             understood.push((
-                first.span.start,
+                found.span.start,
                 Understood {
                     text: words,
                     meaning,
@@ -717,14 +802,15 @@ impl LocalExtractor {
 }
 
 /// Trip length and data from the amounts found. Amounts separated by a destination add up
-/// ("a week in Japan and 5 days in Korea"); amounts side by side describe the same trip and
-/// the larger is kept ("5 nights, 6 days"). Nights count only when no days are given, as one
-/// day more than the nights.
+/// ("a week in Japan and 5 days in Korea", "日本一周，韩国五天"); amounts side by side
+/// describe the same trip and the larger is kept ("5 nights, 6 days"). Nights count only when
+/// no days are given, as one day more than the nights.
 fn totals(placed: &[Placed], amounts: &[amounts::Found]) -> (Option<u32>, Option<u64>) {
+    // By bytes rather than tokens, since one unspaced run can hold places and amounts.
     let place_between = |a: &Range<usize>, b: &Range<usize>| {
         placed
             .iter()
-            .any(|place| place.hit.tokens.start >= a.end && place.hit.tokens.end <= b.start)
+            .any(|place| place.hit.span.start >= a.end && place.hit.span.end <= b.start)
     };
     let combine = |values: Vec<(u64, Range<usize>)>| -> Option<u64> {
         let mut total: Option<u64> = None;
@@ -745,7 +831,7 @@ fn totals(placed: &[Placed], amounts: &[amounts::Found]) -> (Option<u32>, Option
     let days: Vec<(u64, Range<usize>)> = amounts
         .iter()
         .filter_map(|found| match found.amount {
-            Amount::Days(days) => Some((u64::from(days), found.tokens.clone())),
+            Amount::Days(days) => Some((u64::from(days), found.span.clone())),
             _ => None,
         })
         .collect();
@@ -753,7 +839,7 @@ fn totals(placed: &[Placed], amounts: &[amounts::Found]) -> (Option<u32>, Option
         let nights = amounts
             .iter()
             .filter_map(|found| match found.amount {
-                Amount::Nights(nights) => Some((u64::from(nights) + 1, found.tokens.clone())),
+                Amount::Nights(nights) => Some((u64::from(nights) + 1, found.span.clone())),
                 _ => None,
             })
             .collect();
@@ -766,10 +852,10 @@ fn totals(placed: &[Placed], amounts: &[amounts::Found]) -> (Option<u32>, Option
     let data = amounts
         .iter()
         .filter_map(|found| match found.amount {
-            Amount::DataBytes(bytes) => Some((bytes, found.tokens.clone())),
+            Amount::DataBytes(bytes) => Some((bytes, found.span.clone())),
             Amount::DataBytesPerDay(bytes) => Some((
                 bytes.saturating_mul(u64::from(days.unwrap_or(1))),
-                found.tokens.clone(),
+                found.span.clone(),
             )),
             _ => None,
         })
@@ -827,11 +913,56 @@ fn previous_word_skipping(
     None
 }
 
+/// Readings of an Arabic or Hebrew word without the particles these languages glue to the
+/// front of a name: Arabic "و" (and), "ب"/"ل"/"ك" (in, to, like) and the article "ال"
+/// ("لليابان", "to Japan", is "اليابان"; "الإمارات" may be listed as "امارات"), Hebrew "ו"
+/// (and), "ל"/"ב"/"ה" (to, in, the). "מ" (from) is left alone: it would turn an origin into
+/// a destination. Empty for other scripts, and for words too short to hold a name after.
+fn without_clitics(word: &str) -> Vec<String> {
+    const MIN_LETTERS: usize = 3;
+    let mut readings: Vec<String> = Vec::new();
+    let mut push = |reading: String| {
+        if reading.chars().count() >= MIN_LETTERS && reading != word && !readings.contains(&reading)
+        {
+            readings.push(reading);
+        }
+    };
+    match word.chars().next() {
+        Some('\u{0600}'..='\u{06FF}') => {
+            let bases = [Some(word), word.strip_prefix(['و', 'ف'])];
+            for base in bases.into_iter().flatten() {
+                push(base.to_owned());
+                if let Some(rest) = base.strip_prefix("لل") {
+                    push(format!("ال{rest}"));
+                } else if let Some(rest) = base.strip_prefix(['ب', 'ل', 'ك']) {
+                    push(rest.to_owned());
+                }
+                match base.strip_prefix("ال") {
+                    Some(rest) => push(rest.to_owned()),
+                    None => push(format!("ال{base}")),
+                }
+            }
+        }
+        Some('\u{0590}'..='\u{05FF}') => {
+            let bases = [Some(word), word.strip_prefix('ו')];
+            for base in bases.into_iter().flatten() {
+                push(base.to_owned());
+                if let Some(rest) = base.strip_prefix(['ל', 'ב', 'ה']) {
+                    push(rest.to_owned());
+                }
+            }
+        }
+        _ => {}
+    }
+    readings
+}
+
 /// Katakana names must stand alone in a katakana run ("タイ" is Thailand, "タイム" is
-/// "time"); Hangul names must start a word, since Korean only appends particles.
+/// "time"), where the middle dot separates words ("タイ・ベトナム"); Hangul names must start
+/// a word, since Korean only appends particles.
 fn unspaced_boundaries_hold(run: &str, start: usize, end: usize, piece: &str) -> bool {
-    let is_katakana = |c: char| matches!(c, '\u{30A0}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}');
-    let is_hangul = |c: char| matches!(c, '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}');
+    let is_katakana =
+        |c: char| c != '・' && matches!(c, '\u{30A0}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}');
     if piece.chars().all(is_katakana) {
         let before = run[..start].chars().next_back();
         let after = run[end..].chars().next();

@@ -408,6 +408,356 @@ fn trip_lengths_are_read_in_days() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Asserts each text reads as the listed trip length in days.
+fn assert_days(cases: &[(&str, Option<u32>)]) {
+    let mut failures = Vec::new();
+    for (text, days) in cases {
+        let got = read(text).query.days;
+        if got != *days {
+            failures.push(format!("{text:?}: expected {days:?}, got {got:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Asserts each text reads as the listed countries and trip length together.
+fn assert_trips(cases: &[(&str, &str, Option<u32>)]) {
+    let mut failures = Vec::new();
+    for (text, countries, days) in cases {
+        let query = read(text).query;
+        let got: Vec<String> = query.countries.iter().map(|c| c.to_string()).collect();
+        if got.join(",") != *countries || query.days != *days {
+            failures.push(format!(
+                "{text:?}: expected {countries:?} for {days:?} days, got {:?} for {:?}",
+                got.join(","),
+                query.days
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn chinese_trip_lengths_are_read_from_numerals_and_digits() {
+    assert_days(&[
+        ("三天", Some(3)),
+        ("五天", Some(5)),
+        ("一周", Some(7)),
+        ("一週", Some(7)),
+        ("两周", Some(14)),
+        ("兩週", Some(14)),
+        ("一个月", Some(30)),
+        ("一個月", Some(30)),
+        ("10天", Some(10)),
+        ("十天", Some(10)),
+        ("十五天", Some(15)),
+        ("二十天", Some(20)),
+        ("两个星期", Some(14)),
+        ("一个礼拜", Some(7)),
+        ("三个月", Some(90)),
+        ("一个半月", Some(45)),
+        ("半个月", Some(15)),
+        ("两三天", Some(3)),
+        ("3-5天", Some(5)),
+        ("这个周末", Some(2)),
+        ("3晚", Some(4)),
+    ]);
+}
+
+#[test]
+fn chinese_lengths_glued_to_place_names_are_read_with_the_places() {
+    assert_trips(&[
+        ("我要去泰国玩一周", "TH", Some(7)),
+        ("香港和澳门三天", "HK,MO", Some(3)),
+        ("去台灣玩五天", "TW", Some(5)),
+        ("去日本十天", "JP", Some(10)),
+        ("我想去日本东京和大阪玩两周", "JP", Some(14)),
+        ("泰国10天", "TH", Some(10)),
+        ("日本一周，韩国五天", "JP,KR", Some(12)),
+        ("泰国10天和越南5天", "TH,VN", Some(15)),
+        ("香港三天澳门两天", "HK,MO", Some(5)),
+        ("去三亚三天", "CN", Some(3)),
+    ]);
+}
+
+#[test]
+fn han_dates_ordinals_and_rates_are_not_trip_lengths() {
+    assert_days(&[
+        ("三月去日本", None),
+        ("3月去日本", None),
+        ("3月5日去日本", None),
+        ("三月五日去日本", None),
+        ("第三天去香港", None),
+        ("星期一去香港", None),
+        ("一天多少钱", None),
+        ("日本", None),
+        ("周年纪念去日本", None),
+        ("2日目に京都", None),
+    ]);
+}
+
+#[test]
+fn japanese_trip_lengths_are_read() {
+    assert_days(&[
+        ("一週間", Some(7)),
+        ("二週間", Some(14)),
+        ("1週間", Some(7)),
+        ("1ヶ月", Some(30)),
+        ("一ヶ月", Some(30)),
+        ("1か月", Some(30)),
+        ("一カ月", Some(30)),
+        ("1ヶ月半", Some(45)),
+        ("3日間", Some(3)),
+        ("三日間", Some(3)),
+        ("10日", Some(10)),
+        ("二泊三日", Some(3)),
+        ("2泊", Some(3)),
+        ("週末", Some(2)),
+    ]);
+    assert_trips(&[
+        ("日本に一週間", "JP", Some(7)),
+        ("タイに二週間行きます", "TH", Some(14)),
+        ("韓国一ヶ月", "KR", Some(30)),
+        ("タイ・ベトナム10日間", "TH,VN", Some(10)),
+    ]);
+}
+
+#[test]
+fn korean_trip_lengths_are_read_in_both_counting_systems() {
+    assert_days(&[
+        ("일주일", Some(7)),
+        ("이주일", Some(14)),
+        ("2주", Some(14)),
+        ("한달", Some(30)),
+        ("한 달", Some(30)),
+        ("두 달", Some(60)),
+        ("삼개월", Some(90)),
+        ("3일", Some(3)),
+        ("5박", Some(6)),
+        ("3박 4일", Some(4)),
+        ("이틀", Some(2)),
+        ("보름", Some(15)),
+        ("일주일동안", Some(7)),
+        ("한달간", Some(30)),
+    ]);
+    assert_trips(&[
+        ("태국 일주일", "TH", Some(7)),
+        ("일본 한달 여행", "JP", Some(30)),
+        ("베트남 이주일", "VN", Some(14)),
+        ("일본 5박", "JP", Some(6)),
+    ]);
+}
+
+#[test]
+fn korean_words_that_only_look_like_lengths_are_not_read() {
+    assert_days(&[
+        ("한국 여행", None),
+        ("5달러", None),
+        ("3월 5일", None),
+        ("일본 이주", None),
+        ("세계일주", None),
+        ("두바이", None),
+        ("일주일에 1기가", None),
+        ("한달에 10기가", None),
+        ("3일에 출발", None),
+    ]);
+}
+
+#[test]
+fn thai_trip_lengths_are_read_without_spaces() {
+    assert_days(&[
+        ("5 วัน", Some(5)),
+        ("ไทย5วัน", Some(5)),
+        ("2 สัปดาห์", Some(14)),
+        ("1 เดือน", Some(30)),
+        ("1 อาทิตย์", Some(7)),
+        ("สองสัปดาห์", Some(14)),
+        ("สิบห้าวัน", Some(15)),
+        ("๕ วัน", Some(5)),
+        ("3 คืน", Some(4)),
+        ("สุดสัปดาห์", Some(2)),
+        ("วันอาทิตย์", None),
+    ]);
+    assert_trips(&[
+        ("ประเทศไทย 5 วัน", "TH", Some(5)),
+        ("ไปญี่ปุ่นสองสัปดาห์", "JP", Some(14)),
+        ("ญี่ปุ่น 1 เดือน", "JP", Some(30)),
+    ]);
+}
+
+#[test]
+fn greek_trip_lengths_are_read_with_or_without_accents() {
+    assert_days(&[
+        ("Ελλάδα 5 μέρες", Some(5)),
+        ("Ελλάδα 5 μερες", Some(5)),
+        ("ΕΛΛΑΔΑ 5 ΜΕΡΕΣ", Some(5)),
+        ("3 μέρα", Some(3)),
+        ("10 ημέρες", Some(10)),
+        ("μία εβδομάδα", Some(7)),
+        ("δύο εβδομάδες", Some(14)),
+        ("1 μήνα", Some(30)),
+        ("1 μήνας", Some(30)),
+        ("τρεις μήνες", Some(90)),
+        ("δέκα ἡμέρες", Some(10)),
+        ("4 νύχτες", Some(5)),
+    ]);
+}
+
+#[test]
+fn russian_hebrew_and_arabic_lone_units_are_one_unit() {
+    assert_trips(&[
+        (
+            "Европа месяц",
+            "AT,BE,BG,CH,CY,CZ,DE,DK,EE,ES,FI,FR,GB,GR,HR,HU,IE,IS,IT,LI,LT,LU,LV,MT,NL,NO,PL,PT,RO,SE,SI,SK",
+            Some(30),
+        ),
+        ("Турция неделя", "TR", Some(7)),
+        ("Турция неделю", "TR", Some(7)),
+        ("יוון שבוע", "GR", Some(7)),
+        ("יוון שבועיים", "GR", Some(14)),
+        ("יוון חודש", "GR", Some(30)),
+        ("יוון 5 ימים", "GR", Some(5)),
+        ("اليونان أسبوع", "GR", Some(7)),
+        ("تركيا شهر", "TR", Some(30)),
+        ("تركيا أسبوعين", "TR", Some(14)),
+        ("تركيا 5 أيام", "TR", Some(5)),
+        ("אני טס לתאילנד לשבועיים", "TH", Some(14)),
+        ("سأسافر إلى الإمارات لمدة أسبوعين", "AE", Some(14)),
+    ]);
+    assert_days(&[
+        ("две недели", Some(14)),
+        ("три недели", Some(21)),
+        ("на месяц", Some(30)),
+        ("שלושה שבועות", Some(21)),
+        ("ثلاثة أسابيع", Some(21)),
+    ]);
+}
+
+#[test]
+fn lone_units_that_are_rates_dates_or_honeymoons_are_not_lengths() {
+    assert_days(&[
+        ("10 ГБ в месяц", None),
+        ("через неделю в Турцию", None),
+        ("медовый месяц", None),
+        ("שבוע הבא", None),
+        ("ירח דבש", None),
+        ("חודש דבש", None),
+        ("شهر العسل في تركيا", None),
+        ("في شهر مارس", None),
+        ("كل شهر", None),
+    ]);
+}
+
+#[test]
+fn arabic_and_hebrew_names_are_read_through_their_prefixes() {
+    assert_countries(&[
+        ("الإمارات", "AE"),
+        ("الامارات", "AE"),
+        ("اليونان", "GR"),
+        ("اليابان", "JP"),
+        ("لليابان", "JP"),
+        ("باليابان", "JP"),
+        ("واليونان", "GR"),
+        ("السفر إلى تركيا", "TR"),
+        ("لتركيا", "TR"),
+        ("مصر والأردن", "EG,JO"),
+        ("دبي", "AE"),
+        ("לתאילנד", "TH"),
+        ("ביוון", "GR"),
+        ("יפן ותאילנד", "JP,TH"),
+        ("טיסה מישראל", ""),
+        ("من مصر إلى تركيا", "TR"),
+    ]);
+}
+
+#[test]
+fn salvador_is_the_brazilian_city_unless_the_country_is_meant() {
+    let cases = [
+        ("Salvador da Bahia", "BR", true),
+        ("Salvador, Bahia", "BR", true),
+        ("Salvador de Bahia", "BR", true),
+        ("Salvador e Rio de Janeiro", "BR", true),
+        ("El Salvador", "SV", true),
+        ("trip to El Salvador", "SV", true),
+        ("San Salvador", "SV", true),
+        ("Salvador and Guatemala", "GT,SV", true),
+        ("Salvador", "BR", false),
+    ];
+    for (text, expected, confident) in cases {
+        let reading = read(text);
+        let got: Vec<String> = reading
+            .query
+            .countries
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(got.join(","), expected, "{text:?}");
+        assert_eq!(reading.confident, confident, "{text:?}");
+    }
+}
+
+#[test]
+fn an_ambiguous_name_takes_the_reading_nearest_the_other_places() {
+    assert_countries(&[
+        ("Granada and Costa Rica", "CR,NI"),
+        ("Valencia and Colombia", "CO,VE"),
+        ("Valencia and Madrid", "ES"),
+        ("Georgia and Armenia", "AM,GE"),
+    ]);
+}
+
+#[test]
+fn names_typed_with_a_doubled_letter_are_recognised() {
+    assert_countries(&[
+        ("Dubaii", "AE"),
+        ("Balii", "ID"),
+        ("Japann", "JP"),
+        ("trip to Itally", "IT"),
+        ("Thailandd for 10 days", "TH"),
+    ]);
+}
+
+#[test]
+fn place_names_glued_to_other_unspaced_words_are_found() {
+    assert_countries(&[
+        ("我想去日本东京和大阪", "JP"),
+        ("去泰国和越南", "TH,VN"),
+        ("タイ・ベトナム", "TH,VN"),
+        ("ベトナム旅行", "VN"),
+        ("ไปญี่ปุ่นและเกาหลี", "JP,KR"),
+        ("일본여행", "JP"),
+    ]);
+}
+
+#[test]
+fn glued_amounts_echo_only_their_own_characters() {
+    let query = read("我要去泰国玩一周").query;
+    let pairs: Vec<(&str, &str)> = query
+        .understood
+        .iter()
+        .map(|u| (u.text.as_str(), u.meaning.as_str()))
+        .collect();
+    assert_eq!(pairs, [("泰国", "TH"), ("一周", "7 days")]);
+
+    let query = read("10天香港三天").query;
+    let texts: Vec<&str> = query.understood.iter().map(|u| u.text.as_str()).collect();
+    assert_eq!(texts, ["10天", "香港", "三天"]);
+
+    let query = read("태국 한 달").query;
+    let last = query.understood.last().map(|u| u.text.as_str());
+    assert_eq!(last, Some("한 달"));
+}
+
 #[test]
 fn data_needs_are_read_in_bytes() {
     let cases = [
@@ -461,7 +811,7 @@ fn confidence_drops_when_a_place_cannot_be_placed() {
         ("what is an esim", true),
         ("I'm travelling to Xanadoria next week", false),
         ("trip to zubrowka", false),
-        ("backpacking Asia", false),
+        ("backpacking Asia", true),
         ("I need an esim for my trip", false),
         ("Georgia", false),
         ("Japan and Korea", true),
@@ -554,30 +904,6 @@ fn evaluation_set_accuracy() {
             if miss.case.global { "GLOBAL" } else { "" },
             got.join(","),
             if miss.got.global { "GLOBAL" } else { "" },
-        );
-    }
-}
-
-#[test]
-#[ignore]
-fn probe() {
-    let path = "/tmp/probe.txt";
-    let text = std::fs::read_to_string(path).unwrap();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let reading = read(line);
-        let q = &reading.query;
-        let codes: Vec<&str> = q.countries.iter().map(|c| c.as_str()).collect();
-        let und: Vec<String> = q
-            .understood
-            .iter()
-            .map(|u| format!("{}={}", u.text, u.meaning))
-            .collect();
-        println!(
-            "{line:?} => [{}] days={:?} conf={} {:?}",
-            codes.join(","),
-            q.days,
-            reading.confident,
-            und
         );
     }
 }

@@ -114,11 +114,31 @@ fn fold_letter(c: char, out: &mut String) {
         'ύ' | 'Ύ' | 'ϋ' | 'ΰ' | 'Ϋ' => out.push('υ'),
         'ώ' | 'Ώ' => out.push('ω'),
         'ς' => out.push('σ'),
+        '\u{1F00}'..='\u{1FFF}' => out.push(greek_base(c)),
         'ё' | 'Ё' => out.push('е'),
         // Arabic: hamza seats and alef maksura are spelled both ways.
         'أ' | 'إ' | 'آ' | 'ٱ' => out.push('ا'),
         'ى' => out.push('ي'),
         _ => out.extend(c.to_lowercase()),
+    }
+}
+
+/// The base letter of a polytonic Greek letter (U+1F00..=U+1FFF: breathings, the oxia
+/// twins of the tonos letters, iota subscripts), lowercased.
+fn greek_base(c: char) -> char {
+    match c {
+        '\u{1F00}'..='\u{1F0F}' | '\u{1F70}'..='\u{1F71}' | '\u{1F80}'..='\u{1F8F}' => 'α',
+        '\u{1FB0}'..='\u{1FBC}' => 'α',
+        '\u{1F10}'..='\u{1F1D}' | '\u{1F72}'..='\u{1F73}' | '\u{1FC8}'..='\u{1FC9}' => 'ε',
+        '\u{1F20}'..='\u{1F2F}' | '\u{1F74}'..='\u{1F75}' | '\u{1F90}'..='\u{1F9F}' => 'η',
+        '\u{1FC2}'..='\u{1FC7}' | '\u{1FCA}'..='\u{1FCC}' => 'η',
+        '\u{1F30}'..='\u{1F3F}' | '\u{1F76}'..='\u{1F77}' | '\u{1FD0}'..='\u{1FDB}' => 'ι',
+        '\u{1F40}'..='\u{1F4D}' | '\u{1F78}'..='\u{1F79}' | '\u{1FF8}'..='\u{1FF9}' => 'ο',
+        '\u{1FE4}'..='\u{1FE5}' | '\u{1FEC}' => 'ρ',
+        '\u{1F50}'..='\u{1F5F}' | '\u{1F7A}'..='\u{1F7B}' | '\u{1FE0}'..='\u{1FEB}' => 'υ',
+        '\u{1F60}'..='\u{1F6F}' | '\u{1F7C}'..='\u{1F7D}' | '\u{1FA0}'..='\u{1FAF}' => 'ω',
+        '\u{1FF2}'..='\u{1FF7}' | '\u{1FFA}'..='\u{1FFC}' => 'ω',
+        other => other,
     }
 }
 
@@ -150,6 +170,11 @@ pub(super) fn is_unspaced(c: char) -> bool {
         | '\u{F900}'..='\u{FAFF}'
         | '\u{FF66}'..='\u{FF9F}'
         | '\u{20000}'..='\u{2FFFF}')
+}
+
+/// Hangul syllables and jamo: Korean, which spaces words but glues particles to them.
+pub(super) fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }
 
 /// Indic vowel signs and viramas are letters' parts even where `is_alphabetic` says no.
@@ -347,6 +372,11 @@ mod tests {
             ("Cafe\u{301}", "cafe"),
             ("ＪＡＰＡＮ", "japan"),
             ("Øresund Łódź", "oresund lodz"),
+            ("ά έ ή ί ό ύ ώ ϊ ΐ ΰ", "α ε η ι ο υ ω ι ι υ"),
+            ("Ά Έ Ή Ί Ό Ύ Ώ Ϊ Ϋ", "α ε η ι ο υ ω ι υ"),
+            ("μέρες εβδομάδα μήνας", "μερεσ εβδομαδα μηνασ"),
+            ("\u{1F71}\u{1F73} ἡμέρα Ἑλλάς", "αε ημερα ελλασ"),
+            ("الإمارات أسبوع آسيا", "الامارات اسبوع اسيا"),
         ];
         for (name, expected) in cases {
             assert_eq!(key_of(name), expected, "{name:?}");

@@ -135,8 +135,8 @@ latam apac emea
 pub(super) const COUNTRY_WORDS: &str = "country pais pays land paese nation";
 
 /// Words before a traveller's home rather than a destination ("I'm from Brazil", "flying
-/// from London"): such a place is dropped when the message names a destination too.
-pub(super) const ORIGINS: &str = "from desde depuis aus dalla dal";
+/// from London", "من مصر"): such a place is dropped when the message names a destination too.
+pub(super) const ORIGINS: &str = "from desde depuis aus dalla dal من";
 
 /// Verbs before "in" that make the place a home, not a destination ("I live in Canada").
 pub(super) const RESIDENCE: &str =
