@@ -95,6 +95,11 @@ async fn eval_discovery(
         )
     })?;
 
+    if llm && settings.llm_base_url.is_none() {
+        anyhow::bail!(
+            "--llm needs an LLM: set BINO_LLM_BASE_URL and BINO_LLM_MODEL (and BINO_LLM_API_KEY)"
+        );
+    }
     let report = if llm {
         let discovery = bino::app::discovery_from(settings);
         let mut readings = Vec::with_capacity(cases.len());

@@ -299,8 +299,14 @@ impl LocalExtractor {
                 continue;
             }
             // Two-word names first ("new zeland", "costa rika"), then the word alone.
-            let before = previous_word(tokens, index).filter(|&i| !covered[i]);
-            let after = next_word(tokens, index).filter(|&i| !covered[i]);
+            // An article or a connector never starts or ends a place name's typo: "lake &
+            // the" is not a misspelt "Lake Tahoe".
+            let joinable = |i: &usize| {
+                let word = tokens.norm(*i);
+                !covered[*i] && !self.articles.contains(word) && !self.connectors.contains(word)
+            };
+            let before = previous_word(tokens, index).filter(joinable);
+            let after = next_word(tokens, index).filter(joinable);
             let pairs = [
                 before.map(|b| (b, index)),
                 after.map(|a| (index, a)),

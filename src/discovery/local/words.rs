@@ -8,7 +8,7 @@
 /// "woman" not "Oman"), and an unknown capitalized word is only suspicious when it is not
 /// one of them. Months, weekdays, demonyms and chat vocabulary are here for the same reason.
 pub(super) const COMMON: &str = "
-a about above across activate activated activation actually add added address after
+queria quero quiero serve servir serva sirve a about above across activate activated activation actually add added address after
 again against ago ahead all allow almost alone along already also although always am
 among amount an and android another answer any anyone anything anyway app apple apps
 are area around arrive arrived arriving as ask asked at available away back bad bag
