@@ -81,6 +81,15 @@ async fn supplier_mock() -> MockServer {
     server
 }
 
+/// The supplier accepts any order with [`ORDER_NO`].
+async fn mount_order_accepted(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/esim/order"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(order_accepted()))
+        .mount(server)
+        .await;
+}
+
 async fn app_against(server: &MockServer, extra: &[(&str, &str)]) -> TestApp {
     let uri = server.uri();
     let mut settings = vec![
@@ -185,11 +194,7 @@ async fn a_refused_order_is_refused_again_on_retry_without_the_suppliers_words()
 #[tokio::test]
 async fn got_resource_fetches_the_profile_once_even_when_the_event_is_repeated() {
     let server = supplier_mock().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/open/esim/order"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(order_accepted()))
-        .mount(&server)
-        .await;
+    mount_order_accepted(&server).await;
     Mock::given(method("POST"))
         .and(path("/api/v1/open/esim/query"))
         .respond_with(ResponseTemplate::new(200).set_body_json(not_allocated_yet()))
@@ -240,11 +245,7 @@ async fn got_resource_fetches_the_profile_once_even_when_the_event_is_repeated()
 #[tokio::test]
 async fn without_got_resource_the_worker_polls_the_supplier_for_profiles() {
     let server = supplier_mock().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/open/esim/order"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(order_accepted()))
-        .mount(&server)
-        .await;
+    mount_order_accepted(&server).await;
     Mock::given(method("POST"))
         .and(path("/api/v1/open/esim/query"))
         .respond_with(ResponseTemplate::new(200).set_body_json(allocated_profiles()))

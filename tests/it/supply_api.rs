@@ -161,6 +161,25 @@ async fn requests_without_a_valid_api_key_get_401() {
     assert_eq!(body["error"]["code"], "unauthorized");
 }
 
+/// The esimTranNo of order `id`'s profile, once the sandbox has allocated it.
+async fn allocated_esim_tran_no(app: &crate::support::app::TestApp, id: &str) -> String {
+    let allocated = app
+        .wait_for_order(id, Duration::from_secs(10), |o| o["status"] == "ALLOCATED")
+        .await;
+    allocated["profiles"][0]["esimTranNo"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The search answer for Japanese top-up packages.
+async fn japanese_top_ups(app: &crate::support::app::TestApp) -> Value {
+    let (_, top_ups) = app
+        .search(json!({"locationCode": "JP", "type": "TOPUP"}))
+        .await;
+    top_ups
+}
+
 /// The cheapest Japanese plan with one volume for its whole validity.
 async fn cheapest_japan_plan(app: &crate::support::app::TestApp) -> String {
     japan_plan(app, "total").await
@@ -304,18 +323,8 @@ async fn a_top_up_is_applied_to_an_allocated_profile() {
     let package_code = cheapest_japan_plan(&app).await;
     app.order(json!({"binoTransactionId": "base-1", "items": [{"packageCode": package_code, "quantity": 1}]}))
         .await;
-    let allocated = app
-        .wait_for_order("base-1", Duration::from_secs(10), |o| {
-            o["status"] == "ALLOCATED"
-        })
-        .await;
-    let esim_tran_no = allocated["profiles"][0]["esimTranNo"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (_, top_ups) = app
-        .search(json!({"locationCode": "JP", "type": "TOPUP"}))
-        .await;
+    let esim_tran_no = allocated_esim_tran_no(&app, "base-1").await;
+    let top_ups = japanese_top_ups(&app).await;
     let top_up_code = top_ups["plans"][0]["packageCode"]
         .as_str()
         .expect("JP top-ups exist")
@@ -416,18 +425,8 @@ async fn two_keys_may_use_the_same_id_and_neither_can_top_up_the_others_esim() {
         .await
         .unwrap();
     let theirs: Value = theirs.json().await.unwrap();
-    let allocated = app
-        .wait_for_order("shared-id", Duration::from_secs(10), |o| {
-            o["status"] == "ALLOCATED"
-        })
-        .await;
-    let esim_tran_no = allocated["profiles"][0]["esimTranNo"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (_, top_ups) = app
-        .search(json!({"locationCode": "JP", "type": "TOPUP"}))
-        .await;
+    let esim_tran_no = allocated_esim_tran_no(&app, "shared-id").await;
+    let top_ups = japanese_top_ups(&app).await;
     let top_up = json!({"binoTransactionId": "steal-1", "items": [{
         "packageCode": top_ups["plans"][0]["packageCode"], "quantity": 1, "esimTranNo": esim_tran_no
     }]});
