@@ -8,7 +8,6 @@
 //! has the local reading to fall back on.
 
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_openai::Client;
@@ -25,6 +24,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use tracing::instrument;
 
+use super::local::LocalExtractor;
 use super::{Source, TripQuery, Understood};
 use crate::catalog::{CountryCode, GIB, format_volume};
 
@@ -34,8 +34,8 @@ const PROMPT: &str = include_str!(concat!(
     "/prompts/destination.txt"
 ));
 
-/// The named regions, shared with the local extractor so both readers agree on what
-/// "Europe" means.
+/// The named regions file, read here only by a test that checks every region resolves.
+#[cfg(test)]
 const REGIONS_TSV: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/fixtures/discovery/regions.tsv"
@@ -183,7 +183,7 @@ impl LlmExtractor {
 
 /// Structured output: the model must answer with exactly these fields.
 fn response_format() -> ResponseFormat {
-    let region_names: Vec<&str> = regions().iter().map(|region| region.name).collect();
+    let region_names: Vec<&str> = LocalExtractor::global().region_names().collect();
 
     // Strict mode wants every property required and no others; "may be absent" is spelled
     // as a union with null.
@@ -354,7 +354,7 @@ impl Answer {
             .filter(|code| code.parse::<CountryCode>().is_err())
             .count();
 
-        let mut regions: Vec<&'static Region> = Vec::new();
+        let mut regions: Vec<Region> = Vec::new();
         for region in self.regions.iter().filter_map(|name| find_region(name)) {
             if !regions.iter().any(|known| known.name == region.name) {
                 regions.push(region);
@@ -461,55 +461,19 @@ fn echo(text: &str) -> String {
     }
 }
 
-/// A named region of `regions.tsv`.
-#[derive(Debug)]
+/// A named region, as the local reader's gazetteer defines it, so both readers agree on
+/// what "Europe" means.
 struct Region {
     /// The canonical English name, which the schema offers and the query reports.
     name: &'static str,
-    /// Other spellings, lower case, in case a model answers with one of them.
-    aliases: Vec<&'static str>,
-    members: Vec<CountryCode>,
-}
-
-// TODO: use the local extractor's region table once `discovery::local` exposes one, because
-// two readers of the same file can drift apart.
-fn regions() -> &'static [Region] {
-    static REGIONS: LazyLock<Vec<Region>> = LazyLock::new(|| parse_regions(REGIONS_TSV));
-    &REGIONS
-}
-
-/// Reads `name<TAB>alias|alias<TAB>CC,CC` lines, skipping comments and blank lines.
-fn parse_regions(tsv: &'static str) -> Vec<Region> {
-    tsv.lines()
-        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
-        .filter_map(|line| {
-            let mut columns = line.split('\t');
-            let name = columns.next()?.trim();
-            let aliases = columns.next()?.split('|').map(str::trim).collect();
-            let members = columns
-                .next()?
-                .split(',')
-                .filter_map(|code| code.parse().ok())
-                .collect();
-            Some(Region {
-                name,
-                aliases,
-                members,
-            })
-        })
-        .collect()
+    members: &'static [CountryCode],
 }
 
 /// The region a model's name stands for, by canonical name or alias, in any case.
-fn find_region(name: &str) -> Option<&'static Region> {
-    let wanted = name.trim().to_lowercase();
-    regions().iter().find(|region| {
-        region.name.to_lowercase() == wanted
-            || region
-                .aliases
-                .iter()
-                .any(|alias| alias.to_lowercase() == wanted)
-    })
+fn find_region(name: &str) -> Option<Region> {
+    LocalExtractor::global()
+        .region(name)
+        .map(|(name, members)| Region { name, members })
 }
 
 #[cfg(test)]

@@ -69,6 +69,12 @@ async fn supplier_mock() -> MockServer {
         .respond_with(ResponseTemplate::new(200).set_body_json(package_list()))
         .mount(&server)
         .await;
+    mount_balance(&server).await;
+    server
+}
+
+/// The balance call that readiness makes.
+async fn mount_balance(server: &MockServer) {
     Mock::given(method("POST"))
         .and(path("/api/v1/open/balance/query"))
         .respond_with(
@@ -76,9 +82,8 @@ async fn supplier_mock() -> MockServer {
                 json!({"success": true, "errorCode": "0", "obj": {"balance": 940000}}),
             ),
         )
-        .mount(&server)
+        .mount(server)
         .await;
-    server
 }
 
 /// The supplier accepts any order with [`ORDER_NO`].
@@ -310,15 +315,7 @@ async fn supplier_webhooks_need_the_token_and_a_json_event() {
 #[tokio::test]
 async fn a_stale_catalog_is_served_at_once_and_refreshed_once_in_the_background() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/open/balance/query"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(
-                json!({"success": true, "errorCode": "0", "obj": {"balance": 940000}}),
-            ),
-        )
-        .mount(&server)
-        .await;
+    mount_balance(&server).await;
     Mock::given(method("POST"))
         .and(path("/api/v1/open/package/list"))
         .and(body_partial_json(json!({"locationCode": "JP"})))

@@ -142,6 +142,33 @@ impl LocalExtractor {
         }
     }
 
+    /// The canonical names of the named regions, in the order of `regions.tsv`.
+    pub fn region_names(&self) -> impl Iterator<Item = &str> {
+        self.gazetteer
+            .regions
+            .iter()
+            .map(|region| region.name.as_str())
+    }
+
+    /// A named region by its name or any alias, in any case or script: its canonical name
+    /// and its member countries.
+    pub fn region(&self, name: &str) -> Option<(&str, &[CountryCode])> {
+        let key = text::key_of(name);
+        let joined: String = key.chars().filter(|c| *c != ' ').collect();
+        let entry = self
+            .gazetteer
+            .spaced
+            .get(&key)
+            .or_else(|| self.gazetteer.unspaced.get(&joined))?;
+        match self.gazetteer.entry(*entry).target {
+            Target::Region(index) => {
+                let region = &self.gazetteer.regions[index];
+                Some((region.name.as_str(), region.members.as_slice()))
+            }
+            _ => None,
+        }
+    }
+
     /// Reads a message. Never panics and never fails: an unreadable message is an empty,
     /// unconfident reading.
     pub fn read(&self, text: &str) -> Reading {
