@@ -7,13 +7,16 @@
 //!
 //! Run with `cargo bench --bench search`.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bino::app::App;
 use bino::config::Settings;
 use bino::store::{MemoryStore, RedisStore, SharedStore};
+
+mod common;
+
+use common::{print_percentiles, start_redis};
 
 const SEARCHES: usize = 1_000;
 const COUNTRIES: [&str; 10] = ["JP", "US", "GB", "FR", "TH", "DE", "IT", "ES", "KR", "MX"];
@@ -36,7 +39,7 @@ async fn main() {
     let memory: SharedStore = Arc::new(MemoryStore::new());
     report("memory store", memory).await;
 
-    let mut server: Option<Child> = None;
+    let mut server = None;
     let url = match std::env::var("BINO_BENCH_REDIS_URL") {
         Ok(url) => Some(url),
         Err(_) => start_redis().map(|(child, url)| {
@@ -102,17 +105,6 @@ async fn report(label: &str, store: SharedStore) {
     server.abort();
 }
 
-fn print_percentiles(label: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    let count = samples.len();
-    println!(
-        "{label} over HTTP: p50 {:?}, p99 {:?}, max {:?}",
-        samples[count / 2],
-        samples[count * 99 / 100],
-        samples[count - 1]
-    );
-}
-
 async fn search_text(client: &reqwest::Client, address: &str, text: &str) {
     let response = client
         .post(address)
@@ -143,33 +135,4 @@ async fn search(client: &reqwest::Client, address: &str, country: &str) {
     );
     let body = response.bytes().await.expect("body read");
     assert!(body.len() > 100, "search answered no plans for {country}");
-}
-
-fn start_redis() -> Option<(Child, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .ok()?;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((child, format!("redis://127.0.0.1:{port}/")));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    None
 }

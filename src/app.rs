@@ -14,6 +14,7 @@ use crate::discovery::Discovery;
 use crate::discovery::llm::{LlmConfig, LlmExtractor};
 use crate::jobs::allocation::AllocationPoller;
 use crate::jobs::supplier_events::{self, SupplierEventWorker};
+use crate::jobs::whatsapp::{self, TurnError, TurnHandler, WhatsAppWorker};
 use crate::orders::OrderService;
 use crate::store::{MemoryStore, RedisStore, SharedStore};
 use crate::supply::cache::CatalogCache;
@@ -22,6 +23,10 @@ use crate::supply::metered::Metered;
 use crate::supply::sandbox::{SandboxConfig, SandboxSupplier};
 use crate::supply::{EventSink, Supplier};
 use crate::telemetry;
+use crate::whatsapp::Update;
+use crate::whatsapp::graph::{GraphClient, GraphConfig};
+use crate::whatsapp::outbox::Outbox;
+use crate::whatsapp::signature::SignatureVerifier;
 
 /// Everything a request handler or a worker may need, built once.
 pub struct App {
@@ -33,6 +38,12 @@ pub struct App {
     /// Reads destinations out of free text.
     pub discovery: Arc<Discovery>,
     pub metrics: PrometheusHandle,
+    /// Checks the signatures of WhatsApp deliveries.
+    pub whatsapp_signatures: SignatureVerifier,
+    /// Sends WhatsApp messages; `None` when no Graph API token and number are configured.
+    pub outbox: Option<Arc<Outbox>>,
+    /// What the WhatsApp worker does with each customer's updates.
+    pub whatsapp_handler: Arc<dyn TurnHandler>,
     /// The token supplier webhooks must carry; random when none is configured, so that the
     /// route is closed rather than open.
     pub supplier_webhook_token: SecretString,
@@ -107,6 +118,30 @@ impl App {
             .unwrap_or_else(|| SecretString::from(uuid::Uuid::new_v4().simple().to_string()));
 
         let discovery = Arc::new(discovery_from(&settings));
+        let whatsapp_signatures = SignatureVerifier::new(
+            &settings
+                .whatsapp_app_secret
+                .clone()
+                .unwrap_or_else(|| SecretString::from("")),
+        );
+        let outbox = match (
+            &settings.whatsapp_token,
+            &settings.whatsapp_phone_number_id,
+        ) {
+            (Some(token), Some(phone_number_id)) => {
+                let graph = GraphClient::new(GraphConfig::new(
+                    settings.graph_base_url.clone(),
+                    token.clone(),
+                    phone_number_id.clone(),
+                ))
+                .context("could not set up the WhatsApp Graph API client")?;
+                Some(Arc::new(Outbox::new(Arc::new(graph), Arc::clone(&store))))
+            }
+            _ => None,
+        };
+        let whatsapp_handler: Arc<dyn TurnHandler> = Arc::new(PendingConversation {
+            outbox: outbox.clone(),
+        });
 
         Ok(Arc::new(App {
             settings,
@@ -117,6 +152,9 @@ impl App {
             discovery,
             metrics: telemetry::metrics_handle(),
             supplier_webhook_token,
+            whatsapp_signatures,
+            outbox,
+            whatsapp_handler,
         }))
     }
 
@@ -135,9 +173,17 @@ impl App {
         let poller = AllocationPoller {
             store: Arc::clone(&self.store),
             orders: Arc::clone(&self.orders),
-            consumer,
+            consumer: consumer.clone(),
         };
         workers.spawn(poller.run(shutdown.clone()));
+
+        WhatsAppWorker::new(
+            Arc::clone(&self.store),
+            Arc::clone(&self.whatsapp_handler),
+            consumer,
+            whatsapp::Tuning::default(),
+        )
+        .spawn(&mut workers, shutdown);
 
         let app = Arc::clone(self);
         workers.spawn(async move { app.catalog.warm().await });
@@ -165,6 +211,26 @@ pub fn discovery_from(settings: &Settings) -> Discovery {
         _ => None,
     };
     Discovery::new(llm, settings.llm_mode)
+}
+
+// TODO: replace with the conversation once it exists; until then messages are only marked
+// as read.
+struct PendingConversation {
+    outbox: Option<Arc<Outbox>>,
+}
+
+#[async_trait]
+impl TurnHandler for PendingConversation {
+    async fn handle(&self, _customer: &str, update: &Update) -> Result<(), TurnError> {
+        if let (Some(outbox), Update::Message(message)) = (&self.outbox, update) {
+            outbox
+                .graph()
+                .mark_read(&message.id, false)
+                .await
+                .map_err(|error| TurnError(error.to_string()))?;
+        }
+        Ok(())
+    }
 }
 
 /// Delivers sandbox events into the supplier inbox.

@@ -21,4 +21,5 @@ pub mod orders;
 pub mod store;
 pub mod supply;
 pub mod telemetry;
+pub mod whatsapp;
 pub mod wire;

@@ -4,7 +4,7 @@
 //! say what was wrong with the request. Internals (store errors, supplier answers, panics)
 //! are logged, never sent.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -165,6 +165,35 @@ impl From<QueryRejection> for ApiError {
             "invalid_query",
             "the query string could not be read; give each parameter once",
         )
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "request body is over this route's size limit",
+            )
+        } else {
+            ApiError::bad_request("body_unreadable", "request body could not be read")
+        }
+    }
+}
+
+/// The raw request body, whose rejections are [`ApiError`]s; for webhooks, whose
+/// signatures cover the exact bytes.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(ApiBytes)
+            .map_err(ApiError::from)
     }
 }
 

@@ -10,8 +10,9 @@ mod health;
 mod openapi;
 mod supplier_webhook;
 mod supply_api;
+mod whatsapp_webhook;
 
-pub use error::{ApiError, ApiJson, ApiPath, ApiQuery};
+pub use error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,6 +68,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .merge(supply_api::router())
         .merge(supplier_webhook::router())
+        .merge(whatsapp_webhook::router())
         .merge(health::router())
         .merge(openapi::router())
         .fallback(not_found)

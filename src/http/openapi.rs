@@ -21,6 +21,8 @@ use crate::app::App;
         super::supply_api::place_order,
         super::supply_api::get_order,
         super::supplier_webhook::receive_supplier_event,
+        super::whatsapp_webhook::verify_subscription,
+        super::whatsapp_webhook::receive_delivery,
         super::health::healthz,
         super::health::readyz,
         super::health::render_metrics,

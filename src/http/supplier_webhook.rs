@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
@@ -16,7 +15,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::{ApiError, ApiQuery};
+use super::{ApiBytes, ApiError, ApiQuery};
 use crate::app::App;
 use crate::jobs::supplier_events;
 use crate::supply::events::{NotifyType, SupplierEvent};
@@ -45,7 +44,7 @@ pub(super) struct TokenQuery {
 pub(super) async fn receive_supplier_event(
     State(app): State<Arc<App>>,
     ApiQuery(query): ApiQuery<TokenQuery>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let expected = app.supplier_webhook_token.expose_secret().as_bytes();
     let presented = query.token.as_deref().unwrap_or("").as_bytes();

@@ -6,6 +6,7 @@
 
 pub mod allocation;
 pub mod supplier_events;
+pub mod whatsapp;
 
 use std::time::Duration;
 

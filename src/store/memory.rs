@@ -9,7 +9,7 @@
 //! Every operation takes one lock, does its work synchronously and releases it, which makes
 //! each operation atomic the way a Redis command is. No lock is held across an `.await`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
 use std::ops::Bound;
 use std::str::FromStr;
@@ -48,6 +48,8 @@ pub struct MemoryStore {
 struct State {
     values: HashMap<String, Value>,
     streams: HashMap<String, Stream>,
+    /// Queues by key; an emptied queue is removed, as Redis removes an empty list.
+    queues: HashMap<String, VecDeque<Vec<u8>>>,
     /// When expired values were last swept, to sweep at most once per [`SWEEP_INTERVAL`].
     last_sweep: Instant,
 }
@@ -100,6 +102,7 @@ impl MemoryStore {
             state: Mutex::new(State {
                 values: HashMap::new(),
                 streams: HashMap::new(),
+                queues: HashMap::new(),
                 last_sweep: Instant::now(),
             }),
             max_stream_entries,
@@ -416,7 +419,75 @@ impl Store for MemoryStore {
         state.values.remove(key);
         // Redis keeps values and streams in one key space, so `DEL` removes either.
         let had_stream = state.streams.remove(key).is_some();
-        Ok(had_value || had_stream)
+        let had_queue = state.queues.remove(key).is_some();
+        Ok(had_value || had_stream || had_queue)
+    }
+
+    async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        let holds = state
+            .live_value(key, now)
+            .is_some_and(|value| value.bytes == expected);
+        if holds {
+            state.values.remove(key);
+        }
+        Ok(holds)
+    }
+
+    async fn queue_push_once(
+        &self,
+        dedupe_key: &str,
+        ttl: Duration,
+        queue: &str,
+        item: &[u8],
+    ) -> Result<bool, StoreError> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.sweep_if_due(now);
+        if state.live_value(dedupe_key, now).is_some() {
+            return Ok(false);
+        }
+        state
+            .values
+            .insert(dedupe_key.to_owned(), Value::new(b"1".to_vec(), Some(ttl), now));
+        state
+            .queues
+            .entry(queue.to_owned())
+            .or_default()
+            .push_back(item.to_vec());
+        Ok(true)
+    }
+
+    async fn queue_front(&self, queue: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .queues
+            .get(queue)
+            .and_then(|items| items.front().cloned()))
+    }
+
+    async fn queue_remove_front(&self, queue: &str, item: &[u8]) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let Some(items) = state.queues.get_mut(queue) else {
+            return Ok(false);
+        };
+        if items.front().map(Vec::as_slice) != Some(item) {
+            return Ok(false);
+        }
+        items.pop_front();
+        if items.is_empty() {
+            state.queues.remove(queue);
+        }
+        Ok(true)
+    }
+
+    async fn queue_len(&self, queue: &str) -> Result<u64, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .queues
+            .get(queue)
+            .map_or(0, |items| u64::try_from(items.len()).unwrap_or(u64::MAX)))
     }
 
     async fn increment(&self, key: &str, ttl: Option<Duration>) -> Result<i64, StoreError> {
@@ -609,6 +680,7 @@ mod tests {
         let mut state = State {
             values: HashMap::new(),
             streams: HashMap::new(),
+            queues: HashMap::new(),
             last_sweep: now,
         };
         let short = Some(Duration::from_secs(1));

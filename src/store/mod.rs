@@ -1,6 +1,7 @@
 //! Shared state behind one trait: Redis in production, memory for `bino chat` and tests.
 //!
-//! Values are opaque bytes; callers choose their encoding. Every key is namespaced by the
+//! Values are opaque bytes; callers choose their encoding. Queues are lists handled
+//! front to back by whoever holds the lock that goes with them. Every key is namespaced by the
 //! backend's prefix, so several test runs or tenants can share one Redis. Streams are the
 //! durable inboxes: entries are appended by webhook handlers and read by workers through a
 //! consumer group, acknowledged when handled, and reclaimed when a worker died holding them.
@@ -70,6 +71,32 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes a key; true when it existed.
     async fn delete(&self, key: &str) -> Result<bool, StoreError>;
+
+    /// Deletes a key only if it still holds `expected`; true when deleted. Releases a lock
+    /// without releasing someone else's after the lease ran out.
+    async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError>;
+
+    /// In one atomic step: if `dedupe_key` is absent, sets it (expiring after `ttl`) and
+    /// appends `item` to the back of `queue`; true when it did. Nothing can happen between
+    /// the two, so a crash never marks an item seen without queueing it. In Redis Cluster
+    /// both keys must share a hash tag.
+    async fn queue_push_once(
+        &self,
+        dedupe_key: &str,
+        ttl: Duration,
+        queue: &str,
+        item: &[u8],
+    ) -> Result<bool, StoreError>;
+
+    /// The item at the front of `queue`, left in place.
+    async fn queue_front(&self, queue: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Removes the front item of `queue` if it is still `item`; true when removed. The check
+    /// keeps a worker whose lease lapsed from removing an item it did not handle.
+    async fn queue_remove_front(&self, queue: &str, item: &[u8]) -> Result<bool, StoreError>;
+
+    /// Items waiting in `queue`.
+    async fn queue_len(&self, queue: &str) -> Result<u64, StoreError>;
 
     /// Adds one to a counter and returns the new value; `ttl` is set when the counter is
     /// created, so fixed windows expire by themselves.

@@ -103,6 +103,45 @@ static INCREMENT: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Deletes `KEYS[1]` only if it holds `ARGV[1]`; returns 1 when it did.
+static DELETE_IF: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+            return redis.call('DEL', KEYS[1])
+        end
+        return 0
+        ",
+    )
+});
+
+/// Sets `KEYS[1]` (TTL `ARGV[1]` ms) and appends `ARGV[2]` to list `KEYS[2]`, unless
+/// `KEYS[1]` exists; returns 1 when it did both.
+static QUEUE_PUSH_ONCE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+            redis.call('RPUSH', KEYS[2], ARGV[2])
+            return 1
+        end
+        return 0
+        ",
+    )
+});
+
+/// Pops the front of list `KEYS[1]` if it equals `ARGV[1]`; returns 1 when it did.
+static QUEUE_REMOVE_FRONT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
+            redis.call('LPOP', KEYS[1])
+            return 1
+        end
+        return 0
+        ",
+    )
+});
+
 /// Removes from stream `KEYS[1]` the entries every consumer group has handled and returns
 /// how many went. A group still needs its oldest pending entry and every entry after its
 /// last-delivered id; `XTRIM MINID` (exact) keeps from the oldest id any group needs. With
@@ -503,6 +542,58 @@ impl Store for RedisStore {
         command.arg(self.key(key));
         let deleted: i64 = self.query(&command).await.map_err(store_error)?;
         Ok(deleted > 0)
+    }
+
+    async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
+        let mut invocation = DELETE_IF.prepare_invoke();
+        invocation.key(self.key(key)).arg(expected);
+        let mut connection = self.connection.clone();
+        let deleted: i64 = within(COMMAND_TIMEOUT, invocation.invoke_async(&mut connection))
+            .await
+            .map_err(store_error)?;
+        Ok(deleted > 0)
+    }
+
+    async fn queue_push_once(
+        &self,
+        dedupe_key: &str,
+        ttl: Duration,
+        queue: &str,
+        item: &[u8],
+    ) -> Result<bool, StoreError> {
+        let mut invocation = QUEUE_PUSH_ONCE.prepare_invoke();
+        invocation
+            .key(self.key(dedupe_key))
+            .key(self.key(queue))
+            .arg(at_least_one_ms(ttl))
+            .arg(item);
+        let mut connection = self.connection.clone();
+        let pushed: i64 = within(COMMAND_TIMEOUT, invocation.invoke_async(&mut connection))
+            .await
+            .map_err(store_error)?;
+        Ok(pushed > 0)
+    }
+
+    async fn queue_front(&self, queue: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut command = redis::cmd("LINDEX");
+        command.arg(self.key(queue)).arg(0);
+        self.query(&command).await.map_err(store_error)
+    }
+
+    async fn queue_remove_front(&self, queue: &str, item: &[u8]) -> Result<bool, StoreError> {
+        let mut invocation = QUEUE_REMOVE_FRONT.prepare_invoke();
+        invocation.key(self.key(queue)).arg(item);
+        let mut connection = self.connection.clone();
+        let removed: i64 = within(COMMAND_TIMEOUT, invocation.invoke_async(&mut connection))
+            .await
+            .map_err(store_error)?;
+        Ok(removed > 0)
+    }
+
+    async fn queue_len(&self, queue: &str) -> Result<u64, StoreError> {
+        let mut command = redis::cmd("LLEN");
+        command.arg(self.key(queue));
+        self.query(&command).await.map_err(store_error)
     }
 
     async fn increment(&self, key: &str, ttl: Option<Duration>) -> Result<i64, StoreError> {

@@ -3,8 +3,11 @@
 
 mod binary;
 mod esimaccess_orders;
+mod graph_client;
 mod resilience;
 mod searchai;
 mod store_contract;
 mod supply_api;
+mod whatsapp_channel;
 mod support;
+mod whatsapp_payloads;

@@ -63,6 +63,10 @@ store_contract!(
     a_blocking_read_with_nothing_new_returns_empty_after_its_block_time,
     a_blocking_read_does_not_hold_up_other_commands,
     reading_through_a_missing_group_is_an_error,
+    delete_if_removes_only_the_expected_value,
+    a_queue_hands_out_items_front_first_and_removes_only_the_front,
+    queue_push_once_queues_an_item_once_per_dedupe_key_until_it_expires,
+    only_one_of_twenty_concurrent_pushes_with_one_dedupe_key_queues,
 );
 
 fn memory_store() -> SharedStore {
@@ -796,4 +800,89 @@ async fn a_stopped_redis_is_reported_unavailable_within_seconds() {
         "{:?}",
         started.elapsed()
     );
+}
+
+async fn delete_if_removes_only_the_expected_value(store: SharedStore) {
+    store.set("lock", b"holder-a", None).await.unwrap();
+
+    assert!(!store.delete_if("lock", b"holder-b").await.unwrap());
+    assert_eq!(
+        store.get("lock").await.unwrap().as_deref(),
+        Some(&b"holder-a"[..])
+    );
+    assert!(store.delete_if("lock", b"holder-a").await.unwrap());
+    assert_eq!(store.get("lock").await.unwrap(), None);
+    assert!(!store.delete_if("lock", b"holder-a").await.unwrap());
+}
+
+async fn a_queue_hands_out_items_front_first_and_removes_only_the_front(store: SharedStore) {
+    let ttl = Duration::from_secs(60);
+    assert_eq!(store.queue_front("q").await.unwrap(), None);
+    assert_eq!(store.queue_len("q").await.unwrap(), 0);
+    for (dedupe, item) in [("d1", &b"first"[..]), ("d2", b"second"), ("d3", b"\x00\xff")] {
+        assert!(store.queue_push_once(dedupe, ttl, "q", item).await.unwrap());
+    }
+    assert_eq!(store.queue_len("q").await.unwrap(), 3);
+    assert_eq!(
+        store.queue_front("q").await.unwrap().as_deref(),
+        Some(&b"first"[..]),
+        "reading the front leaves it in place"
+    );
+    assert_eq!(
+        store.queue_front("q").await.unwrap().as_deref(),
+        Some(&b"first"[..])
+    );
+
+    assert!(
+        !store.queue_remove_front("q", b"second").await.unwrap(),
+        "an item behind the front is not removed"
+    );
+    assert!(store.queue_remove_front("q", b"first").await.unwrap());
+    assert!(store.queue_remove_front("q", b"second").await.unwrap());
+    assert_eq!(
+        store.queue_front("q").await.unwrap().as_deref(),
+        Some(&b"\x00\xff"[..])
+    );
+    assert!(store.queue_remove_front("q", b"\x00\xff").await.unwrap());
+    assert_eq!(store.queue_len("q").await.unwrap(), 0);
+    assert!(!store.queue_remove_front("q", b"first").await.unwrap());
+}
+
+async fn queue_push_once_queues_an_item_once_per_dedupe_key_until_it_expires(
+    store: SharedStore,
+) {
+    let ttl = Duration::from_millis(250);
+    assert!(store.queue_push_once("seen:m1", ttl, "q", b"m1").await.unwrap());
+    assert!(!store.queue_push_once("seen:m1", ttl, "q", b"m1").await.unwrap());
+    assert_eq!(store.queue_len("q").await.unwrap(), 1);
+
+    tokio::time::sleep(Duration::from_millis(350)).await;
+
+    assert!(
+        store.queue_push_once("seen:m1", ttl, "q", b"m1").await.unwrap(),
+        "the dedupe key expired, so the item is new again"
+    );
+    assert_eq!(store.queue_len("q").await.unwrap(), 2);
+}
+
+async fn only_one_of_twenty_concurrent_pushes_with_one_dedupe_key_queues(store: SharedStore) {
+    let mut calls = JoinSet::new();
+    for caller in 0..20 {
+        let store = store.clone();
+        calls.spawn(async move {
+            store
+                .queue_push_once(
+                    "seen:dup",
+                    Duration::from_secs(60),
+                    "dup-queue",
+                    format!("copy-{caller}").as_bytes(),
+                )
+                .await
+                .unwrap()
+        });
+    }
+    let queued = calls.join_all().await.into_iter().filter(|&won| won).count();
+
+    assert_eq!(queued, 1);
+    assert_eq!(store.queue_len("dup-queue").await.unwrap(), 1);
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use bino::app::App;
 use bino::config::Settings;
 use bino::store::{RedisStore, SharedStore};
+use bino::whatsapp::signature::SignatureVerifier;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -14,6 +15,8 @@ use super::redis::{random_prefix, redis_url};
 pub const API_KEY: &str = "test-key-1";
 pub const OTHER_API_KEY: &str = "test-key-2";
 pub const WEBHOOK_TOKEN: &str = "test-webhook-token";
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
 
 pub struct TestApp {
     pub address: String,
@@ -45,9 +48,21 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 
 /// Like [`spawn_app_with`], over a given store.
 pub async fn spawn_app_on(store: SharedStore, extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_customised(store, extra, |_| {}).await
+}
+
+/// Like [`spawn_app_on`], letting the test replace parts of the app (such as what the
+/// WhatsApp worker does with each update) before it starts.
+pub async fn spawn_app_customised(
+    store: SharedStore,
+    extra: &[(&str, &str)],
+    customise: impl FnOnce(&mut App),
+) -> TestApp {
     let mut vars: Vec<(String, String)> = [
         ("API_KEYS", format!("{API_KEY},{OTHER_API_KEY}")),
         ("SUPPLIER_WEBHOOK_TOKEN", WEBHOOK_TOKEN.to_owned()),
+        ("WHATSAPP_APP_SECRET", APP_SECRET.to_owned()),
+        ("WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN.to_owned()),
         ("SANDBOX_ALLOCATION_DELAY_MS", "300".to_owned()),
         ("SANDBOX_EVENT_INTERVAL_MS", "60000".to_owned()),
     ]
@@ -60,9 +75,10 @@ pub async fn spawn_app_on(store: SharedStore, extra: &[(&str, &str)]) -> TestApp
             .map(|(key, value)| ((*key).to_owned(), (*value).to_owned())),
     );
     let settings = Settings::from_vars(vars).expect("test settings are valid");
-    let app = App::build_with_store(settings, store)
+    let mut app = App::build_with_store(settings, store)
         .await
         .expect("app builds");
+    customise(Arc::get_mut(&mut app).expect("nothing else holds the app before it starts"));
 
     let shutdown = CancellationToken::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -159,6 +175,25 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// POSTs a WhatsApp delivery signed as Meta signs it, with the test app secret.
+    pub async fn post_whatsapp(&self, body: &[u8]) -> (u16, Value) {
+        let signature = SignatureVerifier::sign(APP_SECRET, body);
+        self.post_whatsapp_signed(body, Some(&signature)).await
+    }
+
+    /// POSTs a WhatsApp delivery with the given `X-Hub-Signature-256`, or none.
+    pub async fn post_whatsapp_signed(&self, body: &[u8], signature: Option<&str>) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/whatsapp/webhook"))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            request = request.header("x-hub-signature-256", signature);
+        }
+        read(request.send().await.expect("request sent")).await
     }
 
     pub async fn post_supplier_event(&self, token: &str, body: &str) -> (u16, Value) {
