@@ -124,10 +124,7 @@ impl App {
                 .clone()
                 .unwrap_or_else(|| SecretString::from("")),
         );
-        let outbox = match (
-            &settings.whatsapp_token,
-            &settings.whatsapp_phone_number_id,
-        ) {
+        let outbox = match (&settings.whatsapp_token, &settings.whatsapp_phone_number_id) {
             (Some(token), Some(phone_number_id)) => {
                 let graph = GraphClient::new(GraphConfig::new(
                     settings.graph_base_url.clone(),

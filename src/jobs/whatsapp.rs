@@ -157,7 +157,9 @@ pub async fn enqueue(store: &dyn Store, body: &[u8]) -> Result<String, StoreErro
 
 /// When the customer last wrote to us (Unix seconds), if within the dedupe horizon.
 pub async fn last_inbound(store: &dyn Store, customer: &str) -> Result<Option<i64>, StoreError> {
-    let value = store.get(&CustomerKeys::new(customer).last_inbound()).await?;
+    let value = store
+        .get(&CustomerKeys::new(customer).last_inbound())
+        .await?;
     Ok(value
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.parse().ok()))
@@ -305,7 +307,13 @@ impl WhatsAppWorker {
         // Blocking for at most a quarter lease, so the lease is renewed in time.
         let read = self
             .store
-            .stream_read(INBOX, SPLIT_GROUP, &self.consumer, 64, self.tuning.lease / 4)
+            .stream_read(
+                INBOX,
+                SPLIT_GROUP,
+                &self.consumer,
+                64,
+                self.tuning.lease / 4,
+            )
             .await?;
         Ok((read, false))
     }
@@ -370,10 +378,16 @@ impl WhatsAppWorker {
             .map_err(|error| SplitError::Unreadable(error.to_string()))?;
             let queued = self
                 .store
-                .queue_push_once(&keys.seen(&dedupe_id(update)), DEDUPE_TTL, &keys.queue(), &item)
+                .queue_push_once(
+                    &keys.seen(&dedupe_id(update)),
+                    DEDUPE_TTL,
+                    &keys.queue(),
+                    &item,
+                )
                 .await?;
             if !queued {
-                metrics::counter!("bino_inbox_duplicates_total", "inbox" => "whatsapp").increment(1);
+                metrics::counter!("bino_inbox_duplicates_total", "inbox" => "whatsapp")
+                    .increment(1);
             }
             // Announced even when already queued: an earlier pass may have queued it and
             // crashed before announcing.
@@ -447,7 +461,13 @@ impl WhatsAppWorker {
             return Ok(reclaimed);
         }
         self.store
-            .stream_read(READY, TURN_GROUP, &self.consumer, count, Duration::from_secs(1))
+            .stream_read(
+                READY,
+                TURN_GROUP,
+                &self.consumer,
+                count,
+                Duration::from_secs(1),
+            )
             .await
     }
 
@@ -505,10 +525,14 @@ impl WhatsAppWorker {
             match handled {
                 Ok(()) => {}
                 Err(error) => {
-                    let attempts = self.store.increment(&keys.attempts(&item), Some(DEDUPE_TTL)).await?;
+                    let attempts = self
+                        .store
+                        .increment(&keys.attempts(&item), Some(DEDUPE_TTL))
+                        .await?;
                     if attempts < MAX_ATTEMPTS {
                         tracing::warn!(%error, attempts, customer = %&keys.tag[..12], "WhatsApp update failed, will retry");
-                        let pause = self.tuning.retry_pause * 2u32.saturating_pow(u32::try_from(attempts - 1).unwrap_or(0));
+                        let pause = self.tuning.retry_pause
+                            * 2u32.saturating_pow(u32::try_from(attempts - 1).unwrap_or(0));
                         tokio::time::sleep(pause).await;
                         continue;
                     }
@@ -571,7 +595,8 @@ impl WhatsAppWorker {
                     .map_err(|error| TurnError(error.to_string()))?;
                 if status.status == DeliveryStatus::Failed {
                     let code = status.errors.first().map_or(0, |error| error.code);
-                    let purpose = record.map_or_else(|| "unknown".to_owned(), |record| record.purpose);
+                    let purpose =
+                        record.map_or_else(|| "unknown".to_owned(), |record| record.purpose);
                     tracing::warn!(error.code = code, purpose = %purpose, "WhatsApp reports a message of ours failed");
                     metrics::counter!("bino_whatsapp_delivery_failures_total", "code" => code.to_string(), "purpose" => purpose)
                         .increment(1);
@@ -600,7 +625,12 @@ impl WhatsAppWorker {
             .await
     }
 
-    async fn dead_letter(&self, source: &str, error: &str, payload: &[u8]) -> Result<(), StoreError> {
+    async fn dead_letter(
+        &self,
+        source: &str,
+        error: &str,
+        payload: &[u8],
+    ) -> Result<(), StoreError> {
         let letter = serde_json::json!({
             "source": source,
             "error": error,

@@ -448,9 +448,10 @@ impl Store for MemoryStore {
         if state.live_value(dedupe_key, now).is_some() {
             return Ok(false);
         }
-        state
-            .values
-            .insert(dedupe_key.to_owned(), Value::new(b"1".to_vec(), Some(ttl), now));
+        state.values.insert(
+            dedupe_key.to_owned(),
+            Value::new(b"1".to_vec(), Some(ttl), now),
+        );
         state
             .queues
             .entry(queue.to_owned())

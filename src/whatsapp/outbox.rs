@@ -104,9 +104,15 @@ fn sent_key(message_id: &str) -> String {
     format!("wa:sent:{message_id}")
 }
 
-async fn remember(store: &dyn Store, message_id: &str, record: &SentRecord) -> Result<(), StoreError> {
+async fn remember(
+    store: &dyn Store,
+    message_id: &str,
+    record: &SentRecord,
+) -> Result<(), StoreError> {
     let bytes = serde_json::to_vec(record).expect("a sent record serialises");
-    store.set(&sent_key(message_id), &bytes, Some(SENT_TTL)).await
+    store
+        .set(&sent_key(message_id), &bytes, Some(SENT_TTL))
+        .await
 }
 
 /// What Bino sent as `message_id`, if it still remembers.

@@ -1,5 +1,5 @@
 //! Integration tests: the real server on port 0, real Redis with a key prefix per test,
-//! and wiremock standing in for eSIM Access.
+//! and wiremock standing in for eSIM Access and Meta's Graph API.
 
 mod binary;
 mod esimaccess_orders;
@@ -8,6 +8,6 @@ mod resilience;
 mod searchai;
 mod store_contract;
 mod supply_api;
-mod whatsapp_channel;
 mod support;
+mod whatsapp_channel;
 mod whatsapp_payloads;

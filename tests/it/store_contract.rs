@@ -819,7 +819,11 @@ async fn a_queue_hands_out_items_front_first_and_removes_only_the_front(store: S
     let ttl = Duration::from_secs(60);
     assert_eq!(store.queue_front("q").await.unwrap(), None);
     assert_eq!(store.queue_len("q").await.unwrap(), 0);
-    for (dedupe, item) in [("d1", &b"first"[..]), ("d2", b"second"), ("d3", b"\x00\xff")] {
+    for (dedupe, item) in [
+        ("d1", &b"first"[..]),
+        ("d2", b"second"),
+        ("d3", b"\x00\xff"),
+    ] {
         assert!(store.queue_push_once(dedupe, ttl, "q", item).await.unwrap());
     }
     assert_eq!(store.queue_len("q").await.unwrap(), 3);
@@ -848,18 +852,29 @@ async fn a_queue_hands_out_items_front_first_and_removes_only_the_front(store: S
     assert!(!store.queue_remove_front("q", b"first").await.unwrap());
 }
 
-async fn queue_push_once_queues_an_item_once_per_dedupe_key_until_it_expires(
-    store: SharedStore,
-) {
+async fn queue_push_once_queues_an_item_once_per_dedupe_key_until_it_expires(store: SharedStore) {
     let ttl = Duration::from_millis(250);
-    assert!(store.queue_push_once("seen:m1", ttl, "q", b"m1").await.unwrap());
-    assert!(!store.queue_push_once("seen:m1", ttl, "q", b"m1").await.unwrap());
+    assert!(
+        store
+            .queue_push_once("seen:m1", ttl, "q", b"m1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .queue_push_once("seen:m1", ttl, "q", b"m1")
+            .await
+            .unwrap()
+    );
     assert_eq!(store.queue_len("q").await.unwrap(), 1);
 
     tokio::time::sleep(Duration::from_millis(350)).await;
 
     assert!(
-        store.queue_push_once("seen:m1", ttl, "q", b"m1").await.unwrap(),
+        store
+            .queue_push_once("seen:m1", ttl, "q", b"m1")
+            .await
+            .unwrap(),
         "the dedupe key expired, so the item is new again"
     );
     assert_eq!(store.queue_len("q").await.unwrap(), 2);
@@ -881,7 +896,12 @@ async fn only_one_of_twenty_concurrent_pushes_with_one_dedupe_key_queues(store: 
                 .unwrap()
         });
     }
-    let queued = calls.join_all().await.into_iter().filter(|&won| won).count();
+    let queued = calls
+        .join_all()
+        .await
+        .into_iter()
+        .filter(|&won| won)
+        .count();
 
     assert_eq!(queued, 1);
     assert_eq!(store.queue_len("dup-queue").await.unwrap(), 1);

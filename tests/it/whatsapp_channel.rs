@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bino::jobs::whatsapp::{
-    self, CustomerKeys, DEAD_LETTERS, INBOX, READY, TurnError, TurnHandler, Tuning, WhatsAppWorker,
+    self, CustomerKeys, DEAD_LETTERS, INBOX, READY, Tuning, TurnError, TurnHandler, WhatsAppWorker,
 };
 use bino::store::{RedisStore, SharedStore};
 use bino::whatsapp::message::Outbound;
@@ -25,9 +25,7 @@ use tokio_util::sync::CancellationToken;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::app::{
-    APP_SECRET, TestApp, VERIFY_TOKEN, assert_error, spawn_app_customised,
-};
+use crate::support::app::{APP_SECRET, TestApp, VERIFY_TOKEN, assert_error, spawn_app_customised};
 use crate::support::redis::{RedisServer, random_prefix, redis_url};
 
 /// Records every turn; can be slowed down or made to fail its first calls.
@@ -99,7 +97,9 @@ impl TurnHandler for Recorder {
         self.busy.lock().unwrap().remove(customer);
         let fail = self
             .failures_left
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
             .is_ok();
         if fail {
             return Err(TurnError("the handler failed on purpose".to_owned()));
@@ -129,7 +129,10 @@ async fn spawn_with(recorder: &Arc<Recorder>) -> TestApp {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/whatsapp/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/whatsapp/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }
 
@@ -207,7 +210,11 @@ async fn a_signed_delivery_reaches_the_handler_as_parsed_updates() {
     let app = spawn_with(&recorder).await;
 
     let response = app
-        .post_whatsapp(&texts(&[("15550001234", "wamid.TEST-A1", "eSIM for Japan")]))
+        .post_whatsapp(&texts(&[(
+            "15550001234",
+            "wamid.TEST-A1",
+            "eSIM for Japan",
+        )]))
         .await;
     assert_eq!(response.0, 200, "{}", response.1);
 
@@ -233,9 +240,21 @@ async fn a_signed_delivery_reaches_the_handler_as_parsed_updates() {
         whatsapp::last_inbound(store, "15550001234").await.unwrap(),
         Some(1_764_000_000)
     );
-    assert!(whatsapp::window_open(store, "15550001234", 1_764_000_000 + 3600).await.unwrap());
-    assert!(!whatsapp::window_open(store, "15550001234", 1_764_000_000 + 24 * 3600).await.unwrap());
-    assert!(!whatsapp::window_open(store, "15550009876", 1_764_000_000).await.unwrap());
+    assert!(
+        whatsapp::window_open(store, "15550001234", 1_764_000_000 + 3600)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !whatsapp::window_open(store, "15550001234", 1_764_000_000 + 24 * 3600)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !whatsapp::window_open(store, "15550009876", 1_764_000_000)
+            .await
+            .unwrap()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,7 +325,10 @@ async fn a_rotated_secret_and_the_previous_one_both_verify() {
     )
     .await;
 
-    for (secret, id) in [("previous-secret", "wamid.ROT-1"), ("current-secret", "wamid.ROT-2")] {
+    for (secret, id) in [
+        ("previous-secret", "wamid.ROT-1"),
+        ("current-secret", "wamid.ROT-2"),
+    ] {
         let body = texts(&[("15550001234", id, "hi")]);
         let signature = SignatureVerifier::sign(secret, &body);
         let response = app.post_whatsapp_signed(&body, Some(&signature)).await;
@@ -390,7 +412,11 @@ async fn bodies_over_three_megabytes_get_413_and_large_ones_below_are_accepted()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_body_that_is_not_json_gets_400() {
     let app = spawn_with(&Arc::new(Recorder::default())).await;
-    for body in [&b"{\"object\": \"whatsapp_business_account\", "[..], b"not json", b""] {
+    for body in [
+        &b"{\"object\": \"whatsapp_business_account\", "[..],
+        b"not json",
+        b"",
+    ] {
         let signature = SignatureVerifier::sign(APP_SECRET, body);
         let response = app.post_whatsapp_signed(body, Some(&signature)).await;
         assert_error(&response, 400, "malformed_json");
@@ -438,7 +464,9 @@ async fn one_customers_messages_are_handled_in_order_and_never_two_at_once() {
                 .or_default()
                 .push(id.clone());
             assert_eq!(
-                app.post_whatsapp(&texts(&[(customer, &id, "next")])).await.0,
+                app.post_whatsapp(&texts(&[(customer, &id, "next")]))
+                    .await
+                    .0,
                 200
             );
         }
@@ -485,7 +513,10 @@ async fn two_workers_share_the_inbox_and_keep_each_customers_order() {
         for customer in 0..10 {
             let customer = format!("1555000{customer:04}");
             let id = format!("wamid.SHARE-{customer}-{round:02}");
-            expected.entry(customer.clone()).or_default().push(id.clone());
+            expected
+                .entry(customer.clone())
+                .or_default()
+                .push(id.clone());
             whatsapp::enqueue(store.as_ref(), &texts(&[(&customer, &id, "hi")]))
                 .await
                 .unwrap();
@@ -565,7 +596,10 @@ async fn a_queue_left_locked_by_a_worker_that_died_mid_turn_is_drained_once() {
     )
     .await
     .unwrap();
-    store.stream_ensure_group(INBOX, "whatsapp-split").await.unwrap();
+    store
+        .stream_ensure_group(INBOX, "whatsapp-split")
+        .await
+        .unwrap();
     let bodies = store
         .stream_read(INBOX, "whatsapp-split", "dead-worker", 10, Duration::ZERO)
         .await
@@ -575,7 +609,10 @@ async fn a_queue_left_locked_by_a_worker_that_died_mid_turn_is_drained_once() {
         .stream_ack(INBOX, "whatsapp-split", &[bodies[0].id.clone()])
         .await
         .unwrap();
-    store.stream_ensure_group(READY, "whatsapp-turns").await.unwrap();
+    store
+        .stream_ensure_group(READY, "whatsapp-turns")
+        .await
+        .unwrap();
     let announcements = store
         .stream_read(READY, "whatsapp-turns", "dead-worker", 10, Duration::ZERO)
         .await
@@ -583,7 +620,11 @@ async fn a_queue_left_locked_by_a_worker_that_died_mid_turn_is_drained_once() {
     assert_eq!(announcements.len(), 1);
     let keys = CustomerKeys::new("15550001234");
     store
-        .set(&keys.lock(), b"dead-worker:turn", Some(Duration::from_millis(400)))
+        .set(
+            &keys.lock(),
+            b"dead-worker:turn",
+            Some(Duration::from_millis(400)),
+        )
         .await
         .unwrap();
 
@@ -643,14 +684,20 @@ async fn a_failing_turn_is_retried_and_a_hopeless_one_goes_to_the_dead_letters()
     );
     assert_eq!(store.stream_len(DEAD_LETTERS).await.unwrap(), 1);
     // An operator's group, created now, reads the stream from its start.
-    store.stream_ensure_group(DEAD_LETTERS, "ops").await.unwrap();
+    store
+        .stream_ensure_group(DEAD_LETTERS, "ops")
+        .await
+        .unwrap();
     let letters = store
         .stream_read(DEAD_LETTERS, "ops", "ops", 1, Duration::ZERO)
         .await
         .unwrap();
     let letter: serde_json::Value = serde_json::from_slice(&letters[0].payload).unwrap();
     assert!(
-        letter["body"].as_str().unwrap().contains("wamid.HOPELESS-1"),
+        letter["body"]
+            .as_str()
+            .unwrap()
+            .contains("wamid.HOPELESS-1"),
         "{letter}"
     );
     shutdown.cancel();
@@ -720,7 +767,10 @@ async fn the_outbox_sends_only_inside_the_window_and_ties_a_later_failure_to_its
 
     // The customer never wrote: only a template may go out, and Meta is not called.
     let refused = outbox.send("15550001234", &to, &hello, "greeting").await;
-    assert!(matches!(refused, Err(OutboxError::WindowClosed)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(OutboxError::WindowClosed)),
+        "{refused:?}"
+    );
 
     // A message from the customer opens the window. Its timestamp is now, as Meta's is.
     let now = chrono::Utc::now().timestamp().to_string();
@@ -729,7 +779,10 @@ async fn the_outbox_sends_only_inside_the_window_and_ties_a_later_failure_to_its
         .replace("1764000000", &now);
     assert_eq!(app.post_whatsapp(body.as_bytes()).await.0, 200);
     recorder.wait_for(1, Duration::from_secs(10)).await;
-    let sent = outbox.send("15550001234", &to, &hello, "greeting").await.unwrap();
+    let sent = outbox
+        .send("15550001234", &to, &hello, "greeting")
+        .await
+        .unwrap();
     assert_eq!(sent, "wamid.OUT-1");
 
     // Meta later reports the message failed: the record learns why, and for what it was.
@@ -743,7 +796,10 @@ async fn the_outbox_sends_only_inside_the_window_and_ties_a_later_failure_to_its
                           "errors": [{"code": 131026, "title": "Message undeliverable"}]}]
         }}]}]
     });
-    assert_eq!(app.post_whatsapp(status.to_string().as_bytes()).await.0, 200);
+    assert_eq!(
+        app.post_whatsapp(status.to_string().as_bytes()).await.0,
+        200
+    );
     recorder.wait_for(2, Duration::from_secs(10)).await;
     let record = outbox::sent_record(app.app.store.as_ref(), "wamid.OUT-1")
         .await
