@@ -9,12 +9,14 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::bot::channel::{Channel, Unconfigured, WhatsAppChannel};
+use crate::bot::{Bot, BotSettings, ChatOrderNews};
 use crate::config::{Settings, SupplierKind};
 use crate::discovery::Discovery;
 use crate::discovery::llm::{LlmConfig, LlmExtractor};
 use crate::jobs::allocation::AllocationPoller;
 use crate::jobs::supplier_events::{self, SupplierEventWorker};
-use crate::jobs::whatsapp::{self, TurnError, TurnHandler, WhatsAppWorker};
+use crate::jobs::whatsapp::{self, TurnHandler, WhatsAppWorker};
 use crate::orders::OrderService;
 use crate::store::{MemoryStore, RedisStore, SharedStore};
 use crate::supply::cache::CatalogCache;
@@ -23,7 +25,6 @@ use crate::supply::metered::Metered;
 use crate::supply::sandbox::{SandboxConfig, SandboxSupplier};
 use crate::supply::{EventSink, Supplier};
 use crate::telemetry;
-use crate::whatsapp::Update;
 use crate::whatsapp::graph::{GraphClient, GraphConfig};
 use crate::whatsapp::outbox::Outbox;
 use crate::whatsapp::signature::SignatureVerifier;
@@ -42,7 +43,10 @@ pub struct App {
     pub whatsapp_signatures: SignatureVerifier,
     /// Sends WhatsApp messages; `None` when no Graph API token and number are configured.
     pub outbox: Option<Arc<Outbox>>,
-    /// What the WhatsApp worker does with each customer's updates.
+    /// The conversation.
+    pub bot: Arc<Bot>,
+    /// What the WhatsApp worker does with each customer's updates: the bot, unless a test
+    /// replaces it.
     pub whatsapp_handler: Arc<dyn TurnHandler>,
     /// The token supplier webhooks must carry; random when none is configured, so that the
     /// route is closed rather than open.
@@ -72,6 +76,16 @@ impl App {
     pub async fn build_with_store(
         settings: Settings,
         store: SharedStore,
+    ) -> anyhow::Result<Arc<App>> {
+        App::build_with(settings, store, None).await
+    }
+
+    /// Like [`App::build_with_store`], with the bot speaking through `channel` instead of
+    /// WhatsApp, as `bino chat` does.
+    pub async fn build_with(
+        settings: Settings,
+        store: SharedStore,
+        channel: Option<Arc<dyn Channel>>,
     ) -> anyhow::Result<Arc<App>> {
         let supplier: Arc<dyn Supplier> = match (settings.supplier, &settings.esimaccess) {
             (SupplierKind::EsimAccess, Some(credentials)) => {
@@ -136,9 +150,27 @@ impl App {
             }
             _ => None,
         };
-        let whatsapp_handler: Arc<dyn TurnHandler> = Arc::new(PendingConversation {
-            outbox: outbox.clone(),
+        let channel = channel.unwrap_or_else(|| match &outbox {
+            Some(outbox) => Arc::new(WhatsAppChannel::new(Arc::clone(outbox))),
+            None => Arc::new(Unconfigured),
         });
+        let bot = Arc::new(Bot::new(
+            Arc::clone(&store),
+            Arc::clone(&discovery),
+            Arc::clone(&catalog),
+            Arc::clone(&orders),
+            channel,
+            BotSettings {
+                idle_restart: settings.conversation_idle_restart,
+                searches_per_minute: settings.searches_per_minute,
+                orders_per_day: settings.orders_per_day,
+                margin_percent: settings.margin_percent,
+            },
+        ));
+        orders.observe(Arc::new(ChatOrderNews {
+            store: Arc::clone(&store),
+        }));
+        let whatsapp_handler: Arc<dyn TurnHandler> = bot.clone();
 
         Ok(Arc::new(App {
             settings,
@@ -151,6 +183,7 @@ impl App {
             supplier_webhook_token,
             whatsapp_signatures,
             outbox,
+            bot,
             whatsapp_handler,
         }))
     }
@@ -208,26 +241,6 @@ pub fn discovery_from(settings: &Settings) -> Discovery {
         _ => None,
     };
     Discovery::new(llm, settings.llm_mode)
-}
-
-// TODO: replace with the conversation once it exists; until then messages are only marked
-// as read.
-struct PendingConversation {
-    outbox: Option<Arc<Outbox>>,
-}
-
-#[async_trait]
-impl TurnHandler for PendingConversation {
-    async fn handle(&self, _customer: &str, update: &Update) -> Result<(), TurnError> {
-        if let (Some(outbox), Update::Message(message)) = (&self.outbox, update) {
-            outbox
-                .graph()
-                .mark_read(&message.id, false)
-                .await
-                .map_err(|error| TurnError(error.to_string()))?;
-        }
-        Ok(())
-    }
 }
 
 /// Delivers sandbox events into the supplier inbox.

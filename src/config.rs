@@ -67,6 +67,12 @@ pub struct Settings {
     pub sandbox_allocation_delay: Duration,
     /// Sandbox only: time between simulated lifecycle events (install, usage, expiry).
     pub sandbox_event_interval: Duration,
+    /// A chat silent this long starts over (orders are kept).
+    pub conversation_idle_restart: Duration,
+    /// Searches one chat customer may run per minute.
+    pub searches_per_minute: u32,
+    /// eSIM orders one chat customer may place per day.
+    pub orders_per_day: u32,
     pub log_format: LogFormat,
     pub public_url: Option<String>,
     pub payments: PaymentsKind,
@@ -263,6 +269,11 @@ impl Reader<'_> {
             allocation_poll_after: self.seconds("ALLOCATION_POLL_AFTER_SECS", 60),
             sandbox_allocation_delay: self.millis("SANDBOX_ALLOCATION_DELAY_MS", 2_000),
             sandbox_event_interval: self.millis("SANDBOX_EVENT_INTERVAL_MS", 5_000),
+            conversation_idle_restart: Duration::from_secs(
+                60 * u64::from(self.bounded("CONVERSATION_IDLE_MINUTES", 1, 7 * 24 * 60, 30)),
+            ),
+            searches_per_minute: self.bounded("SEARCHES_PER_MINUTE", 1, 10_000, 10),
+            orders_per_day: self.bounded("ORDERS_PER_DAY", 1, 10_000, 5),
             log_format,
             public_url,
             payments,

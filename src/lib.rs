@@ -1,7 +1,11 @@
 //! Bino sells travel eSIMs through chat and through a supply API for businesses.
 //!
 //! The components, from the outside in:
-//! - [`http`]: the axum routes (supply API, supplier webhook, health, metrics, OpenAPI).
+//! - [`http`]: the axum routes (supply API, supplier and WhatsApp webhooks, health, metrics,
+//!   OpenAPI).
+//! - [`bot`]: the conversation that sells an eSIM in chat, and its executor.
+//! - [`whatsapp`]: Meta's wire format: signatures, the webhook payload, the Graph API.
+//! - [`delivery`]: the eSIM as a traveller receives it: QR code, install links, LPA fields.
 //! - [`jobs`]: workers that drain the durable inboxes and poll the supplier.
 //! - [`orders`]: idempotent orders and their lifecycle, from submission to allocated profiles.
 //! - [`supply`]: the [`supply::Supplier`] trait, the eSIM Access client, the offline sandbox,
@@ -9,11 +13,14 @@
 //! - [`catalog`]: the domain of packages, plans, money and coverage (no I/O).
 //! - [`store`]: Redis or in-memory state: values, counters and streams.
 //! - [`config`] and [`telemetry`]: settings from `BINO_*` variables, logs and metrics.
-//! - [`app`]: wires all of the above from the settings.
+//! - [`app`]: wires all of the above from the settings; [`chat`] runs the bot in a terminal.
 
 pub mod app;
+pub mod bot;
 pub mod catalog;
+pub mod chat;
 pub mod config;
+pub mod delivery;
 pub mod discovery;
 pub mod http;
 pub mod jobs;

@@ -14,6 +14,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Chat with the bot in this terminal: the sandbox supplier and an in-memory store
+    /// unless BINO_* settings say otherwise. No credentials needed.
+    Chat {
+        /// Replay the lines of this file as the traveller's messages, then wait for the eSIM.
+        #[arg(long)]
+        script: Option<std::path::PathBuf>,
+        /// Where to save QR code images (default: the system's temporary directory).
+        #[arg(long)]
+        qr_dir: Option<std::path::PathBuf>,
+    },
     /// Serve the HTTP API and run the background workers (settings from BINO_* variables).
     Serve,
     /// Print the sandbox catalog's size: packages, countries, regions and global plans.
@@ -46,9 +56,21 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    bino::telemetry::init_logs(settings.log_format);
+    // The chat shares the terminal with the conversation: only errors are worth showing.
+    let default_filter = match cli.command {
+        Command::Chat { .. } => "error",
+        _ => bino::telemetry::DEFAULT_LOG_FILTER,
+    };
+    bino::telemetry::init_logs(settings.log_format, default_filter);
 
     let outcome = match cli.command {
+        Command::Chat { script, qr_dir } => {
+            let options = bino::chat::ChatOptions {
+                script,
+                qr_dir: qr_dir.unwrap_or_else(|| std::env::temp_dir().join("bino")),
+            };
+            bino::chat::run(settings, options).await
+        }
         Command::Serve => bino::app::serve(settings).await,
         Command::CatalogStats => {
             println!("{}", bino::supply::sandbox::catalog_stats());

@@ -17,12 +17,13 @@ use crate::config::LogFormat;
 pub const DEFAULT_LOG_FILTER: &str = "warn,bino=info";
 
 /// Installs the global log subscriber. The filter comes from `RUST_LOG`, defaulting to
-/// [`DEFAULT_LOG_FILTER`]. async-openai is always silenced, whatever `RUST_LOG` says: it
-/// logs response bodies, which hold the model's reading of a traveller's message.
-pub fn init_logs(format: LogFormat) {
+/// `default_filter` (usually [`DEFAULT_LOG_FILTER`]). async-openai is always silenced,
+/// whatever `RUST_LOG` says: it logs response bodies, which hold the model's reading of a
+/// traveller's message.
+pub fn init_logs(format: LogFormat, default_filter: &str) {
     let silence_llm_client = "async_openai=off".parse().expect("a valid directive");
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER))
+        .unwrap_or_else(|_| EnvFilter::new(default_filter))
         .add_directive(silence_llm_client);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -18,6 +18,22 @@ impl CountryCode {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
+    /// The country's everyday name in a language (ISO 639-1 code, "en" for English), as
+    /// people write it ("South Korea", "Corea del Sur"); the ISO short name when no
+    /// translation is known.
+    pub fn name_in(&self, language: &str) -> String {
+        let Ok(alpha2) = keshvar::Alpha2::try_from(self.as_str()) else {
+            return self.as_str().to_owned();
+        };
+        let country = alpha2.to_country();
+        let translations = country.translations();
+        translations
+            .get(language)
+            .or_else(|| translations.get("en"))
+            .map(|name| (*name).to_owned())
+            .unwrap_or_else(|| country.iso_short_name().to_owned())
+    }
+
     /// The country's English short name from the ISO table.
     pub fn english_name(&self) -> String {
         keshvar::Alpha2::try_from(self.as_str())

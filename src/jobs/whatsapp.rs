@@ -84,13 +84,24 @@ impl Default for Tuning {
     }
 }
 
-/// What the channel does with one customer's update, once, in order. The conversation
+/// One thing for a customer's conversation to handle: what WhatsApp delivered, or news
+/// from the rest of Bino about the customer's orders. Both wait in the same queue, so the
+/// conversation sees them one at a time, in the order they happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "turn", rename_all = "snake_case")]
+pub enum Turn {
+    Update(Update),
+    /// An order of the customer changed (allocated, failed, ...); the handler reads it.
+    OrderChanged { order_id: String },
+}
+
+/// What the channel does with one customer's turn, once, in order. The conversation
 /// implements it; tests record with it.
 #[async_trait]
 pub trait TurnHandler: Send + Sync + 'static {
-    /// Handles `update` for `customer` (the customer key of [`Update::customer`]). An error
-    /// means "try again"; after repeated errors the update goes to the dead letters.
-    async fn handle(&self, customer: &str, update: &Update) -> Result<(), TurnError>;
+    /// Handles `turn` for `customer` (the customer key of [`Update::customer`]). An error
+    /// means "try again"; after repeated errors the turn goes to the dead letters.
+    async fn handle(&self, customer: &str, turn: &Turn) -> Result<(), TurnError>;
 }
 
 /// A failed turn; the text is logged, so it must not hold personal data.
@@ -174,11 +185,33 @@ pub async fn window_open(store: &dyn Store, customer: &str, now: i64) -> Result<
         .is_some_and(|last| now.saturating_sub(last) < window))
 }
 
-/// One update as it waits in a customer's queue.
+/// One turn as it waits in a customer's queue.
 #[derive(Serialize, Deserialize)]
 struct Queued {
     customer: String,
-    update: Update,
+    turn: Turn,
+}
+
+/// Queues `turn` for `customer` unless a turn with `dedupe_id` was queued within the dedupe
+/// horizon, and announces the customer; true when queued. For news from elsewhere in Bino
+/// (an order allocated) that the customer's conversation must hear about exactly once.
+pub async fn submit(
+    store: &dyn Store,
+    customer: &str,
+    dedupe_id: &str,
+    turn: Turn,
+) -> Result<bool, StoreError> {
+    let keys = CustomerKeys::new(customer);
+    let item = serde_json::to_vec(&Queued {
+        customer: customer.to_owned(),
+        turn,
+    })
+    .map_err(|error| StoreError::Protocol(error.to_string()))?;
+    let queued = store
+        .queue_push_once(&keys.seen(dedupe_id), DEDUPE_TTL, &keys.queue(), &item)
+        .await?;
+    store.stream_append(READY, customer.as_bytes()).await?;
+    Ok(queued)
 }
 
 pub struct WhatsAppWorker {
@@ -373,7 +406,7 @@ impl WhatsAppWorker {
             let keys = CustomerKeys::new(customer);
             let item = serde_json::to_vec(&Queued {
                 customer: customer.to_owned(),
-                update: update.clone(),
+                turn: Turn::Update(update.clone()),
             })
             .map_err(|error| SplitError::Unreadable(error.to_string()))?;
             let queued = self
@@ -581,13 +614,13 @@ impl WhatsAppWorker {
             // Written by this module; unreadable means a format change across versions.
             Err(error) => return Err(TurnError(format!("queued update unreadable: {error}"))),
         };
-        match &queued.update {
-            Update::Message(message) => {
+        match &queued.turn {
+            Turn::Update(Update::Message(message)) => {
                 self.note_inbound(&queued.customer, message.timestamp)
                     .await
                     .map_err(|error| TurnError(error.to_string()))?;
             }
-            Update::Status(status) => {
+            Turn::Update(Update::Status(status)) => {
                 metrics::counter!("bino_whatsapp_statuses_total", "status" => status_label(&status.status))
                     .increment(1);
                 let record = outbox::note_status(self.store.as_ref(), status)
@@ -602,9 +635,9 @@ impl WhatsAppWorker {
                         .increment(1);
                 }
             }
-            Update::Error(_) | Update::Ignored { .. } => {}
+            Turn::Update(Update::Error(_) | Update::Ignored { .. }) | Turn::OrderChanged { .. } => {}
         }
-        self.handler.handle(&queued.customer, &queued.update).await
+        self.handler.handle(&queued.customer, &queued.turn).await
     }
 
     /// Remembers the customer's latest message time; the window counts from it.

@@ -104,7 +104,16 @@ fn supplier_unavailable(error: SupplyError) -> OrderError {
     }
 }
 
+/// Told when an order changes in a way its buyer should hear about (its eSIMs allocated).
+/// Called at least once per change: implementations must tolerate repeats.
+#[async_trait::async_trait]
+pub trait OrderObserver: Send + Sync + 'static {
+    async fn order_changed(&self, record: &OrderRecord) -> Result<(), OrderError>;
+}
+
 pub struct OrderService {
+    /// Set once at start-up by whoever sells through chat; see [`OrderService::observe`].
+    observer: std::sync::OnceLock<Arc<dyn OrderObserver>>,
     store: SharedStore,
     catalog: Arc<CatalogCache>,
     margin_percent: u32,
@@ -120,10 +129,19 @@ impl OrderService {
         allocation_poll_after: Duration,
     ) -> Self {
         OrderService {
+            observer: std::sync::OnceLock::new(),
             store,
             catalog,
             margin_percent,
             allocation_poll_after,
+        }
+    }
+
+    /// Registers the one observer of order changes. The chat registers after the service
+    /// exists, since it also places orders through it; a second registration is ignored.
+    pub fn observe(&self, observer: Arc<dyn OrderObserver>) {
+        if self.observer.set(observer).is_err() {
+            tracing::warn!("an order observer was registered already; the new one is ignored");
         }
     }
 
@@ -250,13 +268,18 @@ impl OrderService {
                 .await?;
         }
         let count = profiles.len();
-        self.update(&key, |record| {
-            record.profiles = profiles.iter().map(ProfileView::from).collect();
-            if record.status == OrderStatus::Submitted {
-                record.status = OrderStatus::Allocated;
-            }
-        })
-        .await?;
+        let record = self
+            .update(&key, |record| {
+                record.profiles = profiles.iter().map(ProfileView::from).collect();
+                if record.status == OrderStatus::Submitted {
+                    record.status = OrderStatus::Allocated;
+                }
+            })
+            .await?;
+        if let Some(observer) = self.observer.get() {
+            // An error here fails the event, which is retried; observers are idempotent.
+            observer.order_changed(&record).await?;
+        }
         tracing::info!(order.id = %hash_id(&key), profiles = count, "eSIM profiles allocated");
         Ok(true)
     }
@@ -615,6 +638,7 @@ impl OrderService {
             }
         })
         .await
+        .map(drop)
     }
 
     async fn order_key_for_supplier_order(
@@ -633,7 +657,11 @@ impl OrderService {
     }
 
     /// Read-modify-write with compare-and-swap, retried when another writer got there first.
-    async fn update(&self, key: &str, change: impl Fn(&mut OrderRecord)) -> Result<(), OrderError> {
+    async fn update(
+        &self,
+        key: &str,
+        change: impl Fn(&mut OrderRecord),
+    ) -> Result<OrderRecord, OrderError> {
         for _ in 0..20 {
             let Some(old) = self.store.get(key).await? else {
                 return Err(OrderError::NotFound);
@@ -649,7 +677,7 @@ impl OrderService {
                 .compare_and_swap(key, Some(&old), &new, Some(ORDER_TTL))
                 .await?
             {
-                return Ok(());
+                return Ok(record);
             }
         }
         Err(OrderError::Unavailable(

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bino::jobs::whatsapp::{
-    self, CustomerKeys, DEAD_LETTERS, INBOX, READY, Tuning, TurnError, TurnHandler, WhatsAppWorker,
+    self, CustomerKeys, DEAD_LETTERS, INBOX, READY, Tuning, Turn, TurnError, TurnHandler,
+    WhatsAppWorker,
 };
 use bino::store::{RedisStore, SharedStore};
 use bino::whatsapp::message::Outbound;
@@ -87,7 +88,12 @@ impl Recorder {
 
 #[async_trait]
 impl TurnHandler for Recorder {
-    async fn handle(&self, customer: &str, update: &Update) -> Result<(), TurnError> {
+    async fn handle(&self, customer: &str, turn: &Turn) -> Result<(), TurnError> {
+        let Turn::Update(update) = turn else {
+            return Err(TurnError(
+                "only WhatsApp updates are expected here".to_owned(),
+            ));
+        };
         if !self.busy.lock().unwrap().insert(customer.to_owned()) {
             self.overlaps.fetch_add(1, Ordering::SeqCst);
         }

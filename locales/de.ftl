@@ -1,0 +1,102 @@
+# Everything Bino says in chat, in German (friendly "du"). Same ids and placeables as en.ftl,
+# the source; see the notes there. Commands in quotes are the German words Bino recognises
+# („Hilfe“, „Menü“, „meine eSIMs“, ...); case does not matter to Bino, so nouns are capitalised.
+
+greeting =
+    Hallo! Ich bin Bino 👋 Ich besorge dir mobile Daten im Ausland per eSIM: kein SIM-Wechsel, keine Roaming-Rechnung, in einer Minute startklar.
+    Wohin geht's und wie lange? Zum Beispiel: „Japan und Korea, 10 Tage“.
+ask-destination = Wohin geht's und wie lange? Zum Beispiel: „Spanien, 5 Tage“.
+restarted = Okay, wir fangen von vorne an. Wohin geht's?
+timed-out = Ist schon eine Weile her, also starten wir neu. Wohin geht's?
+no-destination = Darin habe ich kein Reiseziel gefunden. Nenn mir ein Land, eine Stadt, eine Insel oder eine Region, zum Beispiel „Thailand, 2 Wochen“.
+no-plans = Tut mir leid, für { $destination } habe ich gerade keine Tarife. Probier ein Nachbarland oder eine Region wie „Europa“.
+search-unavailable = Ich erreiche den Tarifkatalog gerade nicht. Versuch es bitte in einer Minute noch mal.
+
+plans-body =
+    { $days ->
+        [0] Tarife für { $destination }. Tarife für deine ganze Reise stehen oben.
+        [one] Tarife für { $destination }, { $days } Tag. Tarife für deine ganze Reise stehen oben.
+       *[other] Tarife für { $destination }, { $days } Tage. Tarife für deine ganze Reise stehen oben.
+    }
+plans-button = Tarife ansehen
+plans-section = Beste Tarife
+plans-footer = Preise in US-Dollar
+plan-row = { $data } · { $validity } · { $price } USD
+plan-days = { $days ->
+    [one] { $days } Tag
+   *[other] { $days } Tage
+}
+plan-partial = deckt { $covered } von { $wanted } Orten ab
+
+summary = *{ $name }*
+    Daten: { $data }
+    Laufzeit: { $validity }
+    Abdeckung: { $countries }
+    Preis: { $price } USD
+    { $starts }
+summary-starts-first-use = Der Tarif startet, sobald sich die eSIM an deinem Reiseziel zum ersten Mal mit einem Netz verbindet.
+summary-starts-install = Der Tarif startet, sobald du die eSIM installierst.
+summary-not-whole-trip = Hinweis: Dieser Tarif deckt nicht alle Orte deiner Reise ab.
+button-buy = Kaufen
+button-other-plans = Andere Tarife
+button-change-destination = Ziel ändern
+
+order-placed = Danke! Deine Bestellung ist eingegangen (Ref. { $order }). Ich bereite deine eSIM vor; das dauert meist weniger als eine Minute.
+order-refused = Tut mir leid, der Anbieter konnte diese eSIM nicht ausstellen ({ $reason }). Dir wurde nichts berechnet. Wähl einen anderen Tarif oder schreib „Mensch“, um mit einer Person zu sprechen.
+order-unavailable = Ich konnte den Anbieter gerade nicht erreichen, und es wurde nichts berechnet. Tipp in einer Minute noch mal auf Kaufen; es wird nie doppelt bestellt.
+still-preparing = Deine eSIM wird noch vorbereitet; ich schicke sie dir hier, sobald sie fertig ist.
+
+esim-ready-caption = Deine eSIM für { $plan } ist fertig ✅ Öffne diesen Code auf einem anderen Bildschirm und scanne ihn: Einstellungen → Mobilfunk → eSIM hinzufügen.
+esim-ready-details =
+    So installierst du sie mit einem Tipp auf diesem Handy:
+    iPhone: { $ios }
+    Android: { $android }
+
+    Oder gib sie von Hand ein:
+    SM-DP+-Adresse: { $smdp }
+    Aktivierungscode: { $code }
+
+    Lass diese eSIM ausgeschaltet, bis du angekommen bist. Schreib jederzeit „Verbrauch“, um zu sehen, was noch übrig ist.
+esim-activation-string = Vollständiger Aktivierungscode (lange drücken zum Kopieren):
+
+help =
+    Ich verkaufe eSIMs für Reisen. Sag mir, wohin es geht, zum Beispiel „Italien, 1 Woche“, und ich zeige dir die besten Tarife.
+    Du kannst auch schreiben:
+    • „Menü“ für die Optionen
+    • „meine eSIMs“ für deine gekauften eSIMs
+    • „Verbrauch“ für übrige Daten und Tage
+    • „aufladen“, um Daten nachzukaufen
+    • „Neustart“, um von vorne anzufangen
+    • „Mensch“, um mit einer Person zu sprechen
+    • „English“, „Español“, „Português“ oder „Français“, um die Sprache zu wechseln
+menu-body = Was möchtest du tun?
+menu-new = Neue eSIM
+menu-esims = Meine eSIMs
+menu-help = Hilfe
+
+no-esims = Du hast noch keine eSIMs bei mir. Sag mir, wohin es geht, und ich finde eine für dich.
+esims-list = Deine eSIMs:
+esim-line = • { $plan }: { $state }
+esim-state-preparing = wird vorbereitet
+esim-state-ready = bereit zur Installation
+esim-state-failed = nicht ausgestellt (nichts berechnet)
+esim-state-topped-up = aufgeladen
+usage-line = • { $plan }: noch { $left } von { $total }{ $expires ->
+    [none] {""}
+   *[other] , bis { $expires }
+}
+usage-unknown = • { $plan }: noch kein Verbrauch gemeldet
+top-up-none = Du hast noch keine eSIM zum Aufladen.
+top-up-later = Zum Aufladen schreib „Mensch“, dann lädt jemand aus unserem Team Daten auf deine eSIM.
+
+handed-off = Ich habe jemanden aus unserem Team dazugeholt. Du bekommst hier bald eine Antwort. Schreib „Menü“, um zu mir zurückzukommen.
+with-agent = Jemand aus unserem Team antwortet dir hier bald. Schreib „Menü“, um zu mir zurückzukommen.
+
+unsupported-message = Ich kann im Moment nur Text und Buttons lesen. Schreib mir, wohin es geht, zum Beispiel „Italien, 1 Woche“.
+stale-choice = Diese Liste ist nicht mehr aktuell, deshalb habe ich nichts gemacht. Hier sind die aktuellen Optionen.
+stale-choice-restart = Diese Liste ist nicht mehr aktuell, deshalb habe ich nichts gemacht. Wohin geht's?
+unknown-input = Das habe ich nicht verstanden. Sag mir, wohin es geht (zum Beispiel „Spanien, 5 Tage“), oder schreib „Hilfe“.
+
+limit-searches = Du suchst schneller, als ich hinterherkomme. Warte bitte eine Minute und versuch es dann noch mal.
+limit-orders = Du hast das Tageslimit für eSIM-Bestellungen ({ $limit }) erreicht. Schreib „Mensch“, wenn du mehr brauchst.
+language-set = Okay, ich schreibe dir ab jetzt auf Deutsch.

@@ -1,0 +1,102 @@
+# Everything Bino says in chat, in English. The other languages have the same keys; a key
+# missing there falls back to this file. Placeables in { $braces } are filled in by the bot.
+# Keep lines short: WhatsApp shows them on a phone.
+
+greeting =
+    Hi! I'm Bino 👋 I get you mobile data abroad with an eSIM: no SIM swap, no roaming bill, ready in a minute.
+    Where are you going, and for how long? For example: "Japan and Korea, 10 days".
+ask-destination = Where are you going, and for how long? For example: "Spain, 5 days".
+restarted = OK, let's start over. Where are you going?
+timed-out = It's been a while, so let's start fresh. Where are you going?
+no-destination = I couldn't find a destination in that. Name a country, city, island or region, for example "Thailand, 2 weeks".
+no-plans = Sorry, I have no plans for { $destination } right now. Try a nearby country or a region such as "Europe".
+search-unavailable = I can't reach the plan catalogue right now. Please try again in a minute.
+
+plans-body =
+    { $days ->
+        [0] Plans for { $destination }. Plans covering your whole trip come first.
+        [one] Plans for { $destination }, 1 day. Plans covering your whole trip come first.
+       *[other] Plans for { $destination }, { $days } days. Plans covering your whole trip come first.
+    }
+plans-button = See plans
+plans-section = Best plans
+plans-footer = Prices in US dollars
+plan-row = { $data } · { $validity } · ${ $price }
+plan-days = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
+plan-partial = covers { $covered } of { $wanted } places
+
+summary = *{ $name }*
+    Data: { $data }
+    Valid: { $validity }
+    Covers: { $countries }
+    Price: US${ $price }
+    { $starts }
+summary-starts-first-use = The plan starts when the eSIM first connects to a network at your destination.
+summary-starts-install = The plan starts when you install the eSIM.
+summary-not-whole-trip = Note: this plan does not cover every place of your trip.
+button-buy = Buy
+button-other-plans = Other plans
+button-change-destination = Change destination
+
+order-placed = Thank you! Your order is in (ref. { $order }). I'm preparing your eSIM; it usually takes under a minute.
+order-refused = Sorry, the supplier could not issue this eSIM ({ $reason }). You have not been charged. Pick another plan, or write "agent" to talk to a person.
+order-unavailable = I couldn't reach the supplier just now, and nothing was charged. Tap Buy again in a minute; you'll never be charged twice.
+still-preparing = Your eSIM is still being prepared; I'll send it here as soon as it's ready.
+
+esim-ready-caption = Your eSIM for { $plan } is ready ✅ Show this code on another screen and scan it: Settings → Mobile data → Add eSIM.
+esim-ready-details =
+    To install it on this phone with one tap:
+    iPhone: { $ios }
+    Android: { $android }
+
+    Or enter it by hand:
+    SM-DP+ address: { $smdp }
+    Activation code: { $code }
+
+    Keep this eSIM switched off until you arrive. Write "usage" any time to see what's left.
+esim-activation-string = Activation string (long-press to copy):
+
+help =
+    I sell travel eSIMs. Tell me where you're going, for example "Italy, 1 week", and I'll show the best plans.
+    You can also write:
+    • "menu" for the options
+    • "my esims" for the eSIMs you bought
+    • "usage" for data and days left
+    • "top up" to add data
+    • "restart" to start over
+    • "agent" to talk to a person
+    • "español", "português", "français" or "deutsch" to change language
+menu-body = What would you like to do?
+menu-new = New eSIM
+menu-esims = My eSIMs
+menu-help = Help
+
+no-esims = You have no eSIMs with me yet. Tell me where you're going and I'll find you one.
+esims-list = Your eSIMs:
+esim-line = • { $plan }: { $state }
+esim-state-preparing = being prepared
+esim-state-ready = ready to install
+esim-state-failed = not issued (nothing charged)
+esim-state-topped-up = topped up
+usage-line = • { $plan }: { $left } of { $total } left{ $expires ->
+    [none] {""}
+   *[other] , until { $expires }
+}
+usage-unknown = • { $plan }: no usage reported yet
+top-up-none = You have no eSIM to top up yet.
+top-up-later = To top up, write "agent" and a person will add data to your eSIM.
+
+handed-off = I've asked a person from our team to join. They'll answer here soon. Write "menu" to come back to me.
+with-agent = A person from our team will answer here soon. Write "menu" to come back to me.
+
+unsupported-message = I can only read text and taps for now. Tell me in words where you're going, for example "Italy, 1 week".
+stale-choice = That list is out of date, so I haven't acted on it. Here are the current options.
+stale-choice-restart = That list is out of date, so I haven't acted on it. Where are you going?
+unknown-input = I didn't get that. Tell me where you're going (for example "Spain, 5 days") or write "help".
+
+limit-searches = You're searching faster than I can keep up. Please wait a minute and try again.
+limit-orders = You've reached today's limit of eSIM orders ({ $limit }). Write "agent" if you need more.
+language-set = OK, I'll write in English.

@@ -1,0 +1,102 @@
+# Everything Bino says in chat, in Spanish (neutral, informal "tú"). Same ids and placeables
+# as en.ftl, the source; see the notes there. Commands in quotes are the Spanish words Bino
+# recognises ("ayuda", "menú", "mis esims", ...).
+
+greeting =
+    ¡Hola! Soy Bino 👋 Te consigo datos móviles en el extranjero con una eSIM: sin cambiar de SIM, sin factura de roaming, lista en un minuto.
+    ¿A dónde viajas y por cuánto tiempo? Por ejemplo: "Japón y Corea, 10 días".
+ask-destination = ¿A dónde viajas y por cuánto tiempo? Por ejemplo: "España, 5 días".
+restarted = De acuerdo, empecemos de nuevo. ¿A dónde viajas?
+timed-out = Ha pasado un rato, así que empecemos de cero. ¿A dónde viajas?
+no-destination = No encontré ningún destino en tu mensaje. Dime un país, ciudad, isla o región, por ejemplo "Tailandia, 2 semanas".
+no-plans = Lo siento, ahora mismo no tengo planes para { $destination }. Prueba con un país cercano o una región como "Europa".
+search-unavailable = Ahora mismo no puedo acceder al catálogo de planes. Inténtalo de nuevo en un minuto.
+
+plans-body =
+    { $days ->
+        [0] Planes para { $destination }. Primero van los que cubren todo tu viaje.
+        [one] Planes para { $destination }, { $days } día. Primero van los que cubren todo tu viaje.
+       *[other] Planes para { $destination }, { $days } días. Primero van los que cubren todo tu viaje.
+    }
+plans-button = Ver planes
+plans-section = Mejores planes
+plans-footer = Precios en dólares estadounidenses
+plan-row = { $data } · { $validity } · US$ { $price }
+plan-days = { $days ->
+    [one] { $days } día
+   *[other] { $days } días
+}
+plan-partial = cubre { $covered } de { $wanted } lugares
+
+summary = *{ $name }*
+    Datos: { $data }
+    Validez: { $validity }
+    Cubre: { $countries }
+    Precio: US$ { $price }
+    { $starts }
+summary-starts-first-use = El plan empieza cuando la eSIM se conecta por primera vez a una red en tu destino.
+summary-starts-install = El plan empieza cuando instalas la eSIM.
+summary-not-whole-trip = Nota: este plan no cubre todos los lugares de tu viaje.
+button-buy = Comprar
+button-other-plans = Otros planes
+button-change-destination = Cambiar destino
+
+order-placed = ¡Gracias! Ya tengo tu pedido (ref. { $order }). Estoy preparando tu eSIM; suele tardar menos de un minuto.
+order-refused = Lo siento, el proveedor no pudo emitir esta eSIM ({ $reason }). No se te ha cobrado nada. Elige otro plan o escribe "agente" para hablar con una persona.
+order-unavailable = No pude contactar con el proveedor y no se te cobró nada. Vuelve a tocar Comprar en un minuto; nunca se pedirá dos veces.
+still-preparing = Tu eSIM aún se está preparando; te la envío aquí en cuanto esté lista.
+
+esim-ready-caption = Tu eSIM para { $plan } está lista ✅ Abre este código en otra pantalla y escanéalo: Ajustes → Datos móviles → Añadir eSIM.
+esim-ready-details =
+    Para instalarla en este teléfono con un toque:
+    iPhone: { $ios }
+    Android: { $android }
+
+    O introdúcela manualmente:
+    Dirección SM-DP+: { $smdp }
+    Código de activación: { $code }
+
+    Mantén esta eSIM desactivada hasta que llegues. Escribe "uso" cuando quieras para ver lo que te queda.
+esim-activation-string = Código de activación completo (mantén presionado para copiar):
+
+help =
+    Vendo eSIMs para viajar. Dime a dónde vas, por ejemplo "Italia, 1 semana", y te muestro los mejores planes.
+    También puedes escribir:
+    • "menú" para ver las opciones
+    • "mis esims" para ver las eSIMs que compraste
+    • "uso" para ver los datos y días que te quedan
+    • "recargar" para añadir datos
+    • "reiniciar" para empezar de nuevo
+    • "agente" para hablar con una persona
+    • "english", "português", "français" o "deutsch" para cambiar de idioma
+menu-body = ¿Qué quieres hacer?
+menu-new = Nueva eSIM
+menu-esims = Mis eSIMs
+menu-help = Ayuda
+
+no-esims = Aún no tienes eSIMs conmigo. Dime a dónde viajas y te busco una.
+esims-list = Tus eSIMs:
+esim-line = • { $plan }: { $state }
+esim-state-preparing = en preparación
+esim-state-ready = lista para instalar
+esim-state-failed = no emitida (sin cargo)
+esim-state-topped-up = recargada
+usage-line = • { $plan }: te quedan { $left } de { $total }{ $expires ->
+    [none] {""}
+   *[other] , hasta el { $expires }
+}
+usage-unknown = • { $plan }: aún no hay datos de uso
+top-up-none = Aún no tienes ninguna eSIM para recargar.
+top-up-later = Para recargar, escribe "agente" y una persona añadirá datos a tu eSIM.
+
+handed-off = Le pedí a una persona de nuestro equipo que se una. Te responderá aquí pronto. Escribe "menú" para volver conmigo.
+with-agent = Una persona de nuestro equipo te responderá aquí pronto. Escribe "menú" para volver conmigo.
+
+unsupported-message = Por ahora solo puedo leer texto y botones. Dime con palabras a dónde vas, por ejemplo "Italia, 1 semana".
+stale-choice = Esa lista ya no está al día, así que no hice nada con ella. Aquí tienes las opciones actuales.
+stale-choice-restart = Esa lista ya no está al día, así que no hice nada con ella. ¿A dónde viajas?
+unknown-input = No te entendí. Dime a dónde vas (por ejemplo "España, 5 días") o escribe "ayuda".
+
+limit-searches = Estás buscando más rápido de lo que puedo seguirte. Espera un minuto y vuelve a intentarlo.
+limit-orders = Llegaste al límite diario de pedidos de eSIM ({ $limit }). Escribe "agente" si necesitas más.
+language-set = Vale, te escribo en español.

@@ -1,0 +1,811 @@
+//! The conversation that sells an eSIM in chat.
+//!
+//! [`step`] is the whole conversation as a pure function. [`Bot`] is its executor: it
+//! keeps each customer's [`Conversation`] in the store (one key, saved with
+//! compare-and-set), turns WhatsApp updates and order news into inputs, runs the step, and
+//! carries out the actions (search, order, send) through a [`channel::Channel`], feeding
+//! their results back in as inputs. The same `Bot` serves WhatsApp and `bino chat`.
+//!
+//! A turn is saved together with the actions it decided, before any of them runs. If the
+//! process dies halfway, the retried turn finds those actions still pending and carries
+//! them out instead of deciding again, so every message is answered; an action may then
+//! run twice, which orders tolerate (one order per id) and a reply rarely shows.
+
+pub mod channel;
+pub mod step;
+pub mod texts;
+pub mod words;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use self::channel::{Channel, ChannelError};
+pub use self::step::{Action, Conversation, Input, Reply, Stage, step};
+use self::step::{Context, EsimLine, EsimState, Limit, MAX_OFFERS, Offer, SearchOutcome, Trip};
+use self::texts::{Arg, Language, Texts};
+use crate::catalog::{self, ActivationTrigger, CountryCode, DataAllowance, format_volume};
+use crate::discovery::Discovery;
+use crate::jobs::whatsapp::{CustomerKeys, Turn, TurnError, TurnHandler};
+use crate::orders::{
+    OrderError, OrderItemRequest, OrderRecord, OrderRequest, OrderService, OrderStatus,
+};
+use crate::store::{SharedStore, StoreError};
+use crate::supply::cache::CatalogCache;
+use crate::whatsapp::Identity;
+use crate::whatsapp::message::{ButtonsMessage, ListMessage, Outbound, Row};
+use crate::whatsapp::model::{Content, InboundMessage, Update};
+
+/// A conversation untouched this long is forgotten (its orders are not).
+const CONVERSATION_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
+/// Attempts at saving a turn when another writer got there first.
+const SAVE_ATTEMPTS: usize = 5;
+/// Inputs one turn may lead to (a search and its results, an order and its outcome, ...);
+/// a bound against a step that would keep asking for more.
+const MAX_FOLLOW_UPS: usize = 8;
+
+/// How the bot behaves; from the settings.
+#[derive(Clone, Debug)]
+pub struct BotSettings {
+    /// A silence this long starts the flow over.
+    pub idle_restart: Duration,
+    pub searches_per_minute: u32,
+    pub orders_per_day: u32,
+    pub margin_percent: u32,
+}
+
+/// The stored form: the conversation and the actions of the turn in progress.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Saved {
+    conversation: Conversation,
+    /// The input whose actions are not all carried out yet, and those actions.
+    #[serde(default)]
+    pending: Option<Pending>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Pending {
+    input_id: String,
+    actions: Vec<Action>,
+}
+
+pub struct Bot {
+    store: SharedStore,
+    discovery: Arc<Discovery>,
+    catalog: Arc<CatalogCache>,
+    orders: Arc<OrderService>,
+    channel: Arc<dyn Channel>,
+    settings: BotSettings,
+}
+
+/// The order owner of a customer: orders placed in chat belong to it.
+pub fn order_owner(customer: &str) -> String {
+    format!("whatsapp:{customer}")
+}
+
+/// The customer of an order placed in chat.
+pub fn customer_of(owner: &str) -> Option<&str> {
+    owner.strip_prefix("whatsapp:")
+}
+
+impl Bot {
+    pub fn new(
+        store: SharedStore,
+        discovery: Arc<Discovery>,
+        catalog: Arc<CatalogCache>,
+        orders: Arc<OrderService>,
+        channel: Arc<dyn Channel>,
+        settings: BotSettings,
+    ) -> Self {
+        Bot {
+            store,
+            discovery,
+            catalog,
+            orders,
+            channel,
+            settings,
+        }
+    }
+
+    fn conversation_key(customer: &str) -> String {
+        format!("wa:{{{}}}:conversation", CustomerKeys::new(customer).tag())
+    }
+
+    /// The customer's conversation as stored, for tests and support tools.
+    pub async fn conversation(&self, customer: &str) -> Result<Option<Conversation>, StoreError> {
+        let (bytes, saved) = self.load(customer).await?;
+        Ok(bytes.map(|_| saved.conversation))
+    }
+
+    async fn load(&self, customer: &str) -> Result<(Option<Vec<u8>>, Saved), StoreError> {
+        let bytes = self.store.get(&Self::conversation_key(customer)).await?;
+        let saved = match &bytes {
+            Some(bytes) => serde_json::from_slice(bytes).unwrap_or_else(|error| {
+                // A record from an incompatible version: start afresh rather than fail
+                // every turn of this customer.
+                tracing::warn!(%error, "stored conversation unreadable; starting afresh");
+                Saved::default()
+            }),
+            None => Saved::default(),
+        };
+        Ok((bytes, saved))
+    }
+
+    async fn save(
+        &self,
+        customer: &str,
+        previous: Option<&[u8]>,
+        saved: &Saved,
+    ) -> Result<bool, StoreError> {
+        let bytes = serde_json::to_vec(saved).expect("a conversation serialises");
+        self.store
+            .compare_and_swap(
+                &Self::conversation_key(customer),
+                previous,
+                &bytes,
+                Some(CONVERSATION_TTL),
+            )
+            .await
+    }
+
+    /// Handles one input of `customer` and everything it leads to.
+    pub async fn run(
+        &self,
+        customer: &str,
+        identity: Option<&Identity>,
+        input_id: &str,
+        input: Input,
+    ) -> Result<(), TurnError> {
+        let mut inputs = VecDeque::from([(input_id.to_owned(), input)]);
+        let mut follow_ups = 0;
+        while let Some((id, input)) = inputs.pop_front() {
+            let produced = self.turn(customer, identity, &id, &input).await?;
+            for (index, next) in produced.into_iter().enumerate() {
+                follow_ups += 1;
+                if follow_ups > MAX_FOLLOW_UPS {
+                    tracing::error!("a turn kept asking for more; stopped");
+                    return Ok(());
+                }
+                inputs.push_back((format!("{id}/{index}"), next));
+            }
+        }
+        Ok(())
+    }
+
+    /// One input: step and save (or resume what a crash interrupted), then act.
+    async fn turn(
+        &self,
+        customer: &str,
+        identity: Option<&Identity>,
+        input_id: &str,
+        input: &Input,
+    ) -> Result<Vec<Input>, TurnError> {
+        let store_error = |error: StoreError| TurnError(error.to_string());
+        let keys = CustomerKeys::new(customer);
+        let token = &keys.tag()[..10];
+        let texts = Texts::global();
+        let now = chrono::Utc::now().timestamp();
+
+        let mut attempt = 0;
+        let (conversation, actions) = loop {
+            attempt += 1;
+            let (bytes, mut saved) = self.load(customer).await.map_err(store_error)?;
+            if let Some(pending) = &saved.pending
+                && pending.input_id == input_id
+            {
+                // This very input was decided before a crash: carry out what was decided.
+                break (saved.conversation, pending.actions.clone());
+            }
+            if saved.pending.is_some() {
+                // An earlier input's actions were interrupted; they are not repeated now,
+                // since the customer has moved on, but this is worth knowing.
+                tracing::warn!(customer = %&keys.tag()[..12], "abandoning actions of an interrupted turn");
+            }
+            if saved
+                .conversation
+                .handled
+                .iter()
+                .any(|seen| seen == input_id)
+            {
+                return Ok(Vec::new());
+            }
+            let mut conversation = saved.conversation.clone();
+            if bytes.is_none()
+                && let Some(language) = identity
+                    .and_then(|identity| identity.wa_id.as_deref())
+                    .and_then(words::language_from_phone)
+            {
+                conversation.language = language;
+            }
+            if let Some(identity) = identity {
+                conversation.identity.merge(identity);
+            }
+            let context = Context {
+                now,
+                idle_restart_secs: i64::try_from(self.settings.idle_restart.as_secs())
+                    .unwrap_or(i64::MAX),
+                customer_token: token,
+                orders_per_day: self.settings.orders_per_day,
+                texts,
+            };
+            let (mut next, actions) = step(conversation, input, &context);
+            next.handled.push_back(input_id.to_owned());
+            while next.handled.len() > step::HANDLED_MEMORY {
+                next.handled.pop_front();
+            }
+            saved = Saved {
+                conversation: next.clone(),
+                pending: (!actions.is_empty()).then(|| Pending {
+                    input_id: input_id.to_owned(),
+                    actions: actions.clone(),
+                }),
+            };
+            if self
+                .save(customer, bytes.as_deref(), &saved)
+                .await
+                .map_err(store_error)?
+            {
+                break (next, actions);
+            }
+            if attempt >= SAVE_ATTEMPTS {
+                return Err(TurnError(
+                    "the conversation kept changing under this turn".to_owned(),
+                ));
+            }
+        };
+
+        let mut produced = Vec::new();
+        for action in &actions {
+            if let Some(next) = self.act(customer, &conversation, action).await? {
+                produced.push(next);
+            }
+        }
+        if !actions.is_empty() {
+            self.clear_pending(customer, input_id)
+                .await
+                .map_err(store_error)?;
+        }
+        Ok(produced)
+    }
+
+    async fn clear_pending(&self, customer: &str, input_id: &str) -> Result<(), StoreError> {
+        for _ in 0..SAVE_ATTEMPTS {
+            let (bytes, mut saved) = self.load(customer).await?;
+            if saved
+                .pending
+                .as_ref()
+                .is_none_or(|pending| pending.input_id != input_id)
+            {
+                return Ok(());
+            }
+            saved.pending = None;
+            if self.save(customer, bytes.as_deref(), &saved).await? {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Protocol(
+            "the conversation kept changing".to_owned(),
+        ))
+    }
+
+    /// Carries out one action; some answer with an input for the next step.
+    async fn act(
+        &self,
+        customer: &str,
+        conversation: &Conversation,
+        action: &Action,
+    ) -> Result<Option<Input>, TurnError> {
+        let to = &conversation.identity;
+        match action {
+            Action::Send(reply) => {
+                let message = outbound(reply).map_err(|error| TurnError(error.to_string()))?;
+                self.deliver(customer, to, &message, reply_purpose(reply))
+                    .await?;
+                Ok(None)
+            }
+            Action::Search { text } => {
+                if !self
+                    .within_limit(customer, Limit::SearchesPerMinute)
+                    .await?
+                {
+                    return Ok(Some(Input::LimitReached {
+                        limit: Limit::SearchesPerMinute,
+                        max: self.settings.searches_per_minute,
+                    }));
+                }
+                Ok(Some(Input::SearchDone(
+                    self.search(text, conversation.language).await,
+                )))
+            }
+            Action::PlaceOrder {
+                order_id,
+                package_code,
+                period_days,
+            } => {
+                let new_order = !conversation.orders.contains(order_id);
+                if new_order && !self.within_limit(customer, Limit::OrdersPerDay).await? {
+                    return Ok(Some(Input::LimitReached {
+                        limit: Limit::OrdersPerDay,
+                        max: self.settings.orders_per_day,
+                    }));
+                }
+                Ok(Some(
+                    self.place_order(customer, order_id, package_code, *period_days)
+                        .await?,
+                ))
+            }
+            Action::DeliverEsim {
+                order_id,
+                activation_code,
+                caption,
+            } => {
+                self.deliver_esim(customer, conversation, order_id, activation_code, caption)
+                    .await?;
+                Ok(None)
+            }
+            Action::ListEsims { listing } => {
+                let esims = self.esim_lines(customer, conversation).await?;
+                Ok(Some(Input::EsimsListed {
+                    listing: *listing,
+                    esims,
+                }))
+            }
+            Action::HandOff => {
+                // TODO: notify the support webhook once outbound events exist; until then the
+                // hand-off is visible in logs and metrics only.
+                metrics::counter!("bino_bot_handoffs_total").increment(1);
+                tracing::info!(customer = %&CustomerKeys::new(customer).tag()[..12], "customer asked for a person");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn deliver(
+        &self,
+        customer: &str,
+        to: &Identity,
+        message: &Outbound,
+        purpose: &str,
+    ) -> Result<(), TurnError> {
+        match self.channel.send(customer, to, message, purpose).await {
+            Ok(()) => Ok(()),
+            Err(ChannelError::Retry(reason)) => Err(TurnError(reason)),
+            Err(ChannelError::Dropped(reason)) => {
+                tracing::warn!(%reason, purpose, "bot message dropped");
+                metrics::counter!("bino_bot_messages_dropped_total", "purpose" => purpose.to_owned())
+                    .increment(1);
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts one use of a limited action; false when the limit is reached.
+    async fn within_limit(&self, customer: &str, limit: Limit) -> Result<bool, TurnError> {
+        let keys = CustomerKeys::new(customer);
+        let now = chrono::Utc::now().timestamp();
+        let (name, window, max) = match limit {
+            Limit::SearchesPerMinute => ("searches", 60, self.settings.searches_per_minute),
+            Limit::OrdersPerDay => ("orders", 24 * 3600, self.settings.orders_per_day),
+        };
+        let key = format!("wa:{{{}}}:limit:{name}:{}", keys.tag(), now / window);
+        let count = self
+            .store
+            .increment(&key, Some(Duration::from_secs(window.unsigned_abs())))
+            .await
+            .map_err(|error| TurnError(error.to_string()))?;
+        Ok(count <= i64::from(max))
+    }
+
+    async fn search(&self, text: &str, language: Language) -> SearchOutcome {
+        let query = self.discovery.understand(text).await;
+        if !query.has_destination() {
+            return SearchOutcome::NoDestination;
+        }
+        let trip = trip_of(&query, language);
+        let packages = match self
+            .catalog
+            .packages_for_trip(query.countries.iter().copied(), query.global)
+            .await
+        {
+            Ok(packages) => packages,
+            Err(error) => {
+                tracing::warn!(%error, "catalog unavailable for a chat search");
+                return SearchOutcome::Unavailable;
+            }
+        };
+        let recommendations =
+            catalog::recommend(&packages, &query.needs(), self.settings.margin_percent);
+        if recommendations.is_empty() {
+            return SearchOutcome::NoPlans { trip };
+        }
+        let offers = recommendations
+            .into_iter()
+            .take(MAX_OFFERS)
+            .map(|recommendation| offer_of(&recommendation, language))
+            .collect();
+        SearchOutcome::Found { trip, offers }
+    }
+
+    async fn place_order(
+        &self,
+        customer: &str,
+        order_id: &str,
+        package_code: &str,
+        period_days: Option<u32>,
+    ) -> Result<Input, TurnError> {
+        let request = OrderRequest {
+            bino_transaction_id: order_id.to_owned(),
+            items: vec![OrderItemRequest {
+                package_code: package_code.to_owned(),
+                quantity: 1,
+                period_days,
+                esim_tran_no: None,
+            }],
+        };
+        match self.orders.place(&order_owner(customer), request).await {
+            Ok(record) => {
+                metrics::counter!("bino_bot_orders_total", "outcome" => "placed").increment(1);
+                let ready = record.status == OrderStatus::Allocated;
+                let placed = Input::OrderPlaced {
+                    order_id: order_id.to_owned(),
+                };
+                if ready {
+                    // Allocated already (a retried Buy): the news may have come and gone.
+                    crate::jobs::whatsapp::submit(
+                        self.store.as_ref(),
+                        customer,
+                        &format!("order:{order_id}:changed"),
+                        Turn::OrderChanged {
+                            order_id: order_id.to_owned(),
+                        },
+                    )
+                    .await
+                    .map_err(|error| TurnError(error.to_string()))?;
+                }
+                Ok(placed)
+            }
+            Err(OrderError::SupplierRejected(reason) | OrderError::Invalid(reason)) => {
+                metrics::counter!("bino_bot_orders_total", "outcome" => "refused").increment(1);
+                Ok(Input::OrderRefused {
+                    order_id: order_id.to_owned(),
+                    reason,
+                })
+            }
+            Err(OrderError::Unavailable(_)) => {
+                metrics::counter!("bino_bot_orders_total", "outcome" => "unavailable").increment(1);
+                Ok(Input::OrderUnavailable {
+                    order_id: order_id.to_owned(),
+                })
+            }
+            Err(error @ (OrderError::Conflict(_) | OrderError::NotFound)) => {
+                // The id is derived from the conversation; this means a bug, not bad input.
+                tracing::error!(%error, "a chat order could not be placed");
+                Ok(Input::OrderUnavailable {
+                    order_id: order_id.to_owned(),
+                })
+            }
+        }
+    }
+
+    async fn deliver_esim(
+        &self,
+        customer: &str,
+        conversation: &Conversation,
+        order_id: &str,
+        activation_code: &str,
+        caption: &str,
+    ) -> Result<(), TurnError> {
+        let to = &conversation.identity;
+        let texts = Texts::global();
+        let language = conversation.language;
+        match self
+            .channel
+            .send_qr(customer, to, activation_code, caption, "esim_qr")
+            .await
+        {
+            Ok(()) => {}
+            Err(ChannelError::Retry(reason)) => return Err(TurnError(reason)),
+            Err(ChannelError::Dropped(reason)) => {
+                tracing::warn!(%reason, "eSIM QR code not sent; the text follows");
+            }
+        }
+        let links = crate::delivery::install_links(activation_code);
+        let (smdp, code) = match crate::delivery::ActivationCode::parse(activation_code) {
+            Ok(parsed) => (parsed.smdp_address, parsed.matching_id.unwrap_or_default()),
+            Err(_) => (String::new(), String::new()),
+        };
+        let details = texts.get(
+            language,
+            "esim-ready-details",
+            &[
+                ("ios", Arg::Text(&links.ios)),
+                ("android", Arg::Text(&links.android)),
+                ("smdp", Arg::Text(&smdp)),
+                ("code", Arg::Text(&code)),
+            ],
+        );
+        let details = Outbound::text(details).map_err(|error| TurnError(error.to_string()))?;
+        self.deliver(customer, to, &details, "esim_details").await?;
+        // The activation string alone in its own message, so a long-press copies just it.
+        let label = texts.get(language, "esim-activation-string", &[]);
+        let string = Outbound::text(format!("{label}\n{activation_code}"))
+            .map_err(|error| TurnError(error.to_string()))?;
+        self.deliver(customer, to, &string, "esim_activation")
+            .await?;
+        metrics::counter!("bino_bot_esims_delivered_total").increment(1);
+        tracing::info!(order.id = %crate::telemetry::hash_id(order_id), "eSIM delivered in chat");
+        Ok(())
+    }
+
+    async fn esim_lines(
+        &self,
+        customer: &str,
+        conversation: &Conversation,
+    ) -> Result<Vec<EsimLine>, TurnError> {
+        let owner = order_owner(customer);
+        let mut lines = Vec::new();
+        for order_id in &conversation.orders {
+            let record = match self.orders.get(&owner, order_id).await {
+                Ok(record) => record,
+                Err(OrderError::NotFound) => continue,
+                Err(error) => return Err(TurnError(error.to_string())),
+            };
+            lines.push(esim_line(&record));
+        }
+        Ok(lines)
+    }
+
+    /// The input an order change means for the conversation, if any.
+    async fn order_news(&self, customer: &str, order_id: &str) -> Result<Option<Input>, TurnError> {
+        let record = match self.orders.get(&order_owner(customer), order_id).await {
+            Ok(record) => record,
+            Err(OrderError::NotFound) => return Ok(None),
+            Err(error) => return Err(TurnError(error.to_string())),
+        };
+        let plan = record
+            .items
+            .first()
+            .map(|item| item.name.clone())
+            .unwrap_or_default();
+        match record.status {
+            OrderStatus::Allocated => Ok(record
+                .profiles
+                .iter()
+                .find_map(|profile| profile.activation_code.clone())
+                .map(|activation_code| Input::EsimReady {
+                    order_id: order_id.to_owned(),
+                    plan,
+                    activation_code,
+                })),
+            _ => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl TurnHandler for Bot {
+    async fn handle(&self, customer: &str, turn: &Turn) -> Result<(), TurnError> {
+        match turn {
+            Turn::Update(Update::Message(message)) => {
+                let Some(input) = input_of(message) else {
+                    return Ok(());
+                };
+                if matches!(input, Input::Text { .. } | Input::Choice { .. }) {
+                    self.channel.acknowledge(&message.id).await;
+                }
+                self.run(customer, Some(&message.from), &message.id, input)
+                    .await
+            }
+            Turn::Update(_) => Ok(()),
+            Turn::OrderChanged { order_id } => match self.order_news(customer, order_id).await? {
+                Some(input) => {
+                    self.run(customer, None, &format!("order:{order_id}:ready"), input)
+                        .await
+                }
+                None => Ok(()),
+            },
+        }
+    }
+}
+
+/// What a WhatsApp message means to the conversation; `None` for what needs no answer
+/// (reactions, deletions, edits, system notices).
+fn input_of(message: &InboundMessage) -> Option<Input> {
+    Some(match &message.content {
+        Content::Text { body } => Input::Text { body: body.clone() },
+        Content::ListReply { id, .. } | Content::ButtonReply { id, .. } => {
+            Input::Choice { id: id.clone() }
+        }
+        Content::TemplateButton { payload, .. } => Input::Choice {
+            id: payload.clone(),
+        },
+        Content::RequestWelcome => Input::Welcome,
+        Content::Media { kind, .. } => Input::Unreadable {
+            kind: format!("{kind:?}").to_lowercase(),
+        },
+        Content::Location { .. } => Input::Unreadable {
+            kind: "location".to_owned(),
+        },
+        Content::Contacts { .. } => Input::Unreadable {
+            kind: "contacts".to_owned(),
+        },
+        Content::Order { .. } => Input::Unreadable {
+            kind: "order".to_owned(),
+        },
+        Content::FlowReply { .. } => Input::Unreadable {
+            kind: "flow".to_owned(),
+        },
+        Content::Unsupported { .. } | Content::Unknown { .. } => Input::Unreadable {
+            kind: "unknown".to_owned(),
+        },
+        Content::Reaction { .. }
+        | Content::Revoke { .. }
+        | Content::Edit { .. }
+        | Content::System { .. } => return None,
+    })
+}
+
+/// A reply in WhatsApp's form; Meta's limits are applied here.
+pub fn outbound(reply: &Reply) -> Result<Outbound, crate::whatsapp::message::BuildError> {
+    match reply {
+        Reply::Text { body } => Outbound::text(body),
+        Reply::List {
+            body,
+            button,
+            section,
+            footer,
+            rows,
+        } => {
+            let rows: Vec<Row> = rows
+                .iter()
+                .map(|(id, title, description)| Row::new(id, title).description(description))
+                .collect();
+            let mut list = ListMessage::new(body, button).section(section, rows);
+            if let Some(footer) = footer {
+                list = list.footer(footer);
+            }
+            list.build()
+        }
+        Reply::Buttons { body, buttons } => {
+            let mut message = ButtonsMessage::new(body);
+            for (id, title) in buttons {
+                message = message.button(id, title);
+            }
+            message.build()
+        }
+    }
+}
+
+fn reply_purpose(reply: &Reply) -> &'static str {
+    match reply {
+        Reply::Text { .. } => "bot_text",
+        Reply::List { .. } => "plan_list",
+        Reply::Buttons { .. } => "bot_buttons",
+    }
+}
+
+fn trip_of(query: &crate::discovery::TripQuery, language: Language) -> Trip {
+    let mut names: Vec<String> = query.regions.clone();
+    if names.is_empty() {
+        names = query
+            .countries
+            .iter()
+            .map(|country| country.name_in(language.code()))
+            .collect();
+    }
+    if query.global && names.is_empty() {
+        names.push("🌍".to_owned());
+    }
+    let places = if query.regions.is_empty() {
+        query.countries.len().max(1)
+    } else {
+        query.regions.len()
+    };
+    let label = if names.len() > 4 {
+        format!("{}, … (+{})", names[..3].join(", "), names.len() - 3)
+    } else {
+        names.join(", ")
+    };
+    Trip {
+        label,
+        days: query.days,
+        places,
+    }
+}
+
+fn offer_of(recommendation: &catalog::Recommendation, language: Language) -> Offer {
+    let plan = &recommendation.plan;
+    let data = if plan.data_allowance == DataAllowance::DailyUnlimited {
+        "∞".to_owned()
+    } else if plan.data_allowance == DataAllowance::Total {
+        format_volume(plan.data_volume_bytes)
+    } else {
+        format!("{}/day", format_volume(plan.data_volume_bytes))
+    };
+    let days = recommendation.period_days.unwrap_or(plan.validity_duration);
+    let covers = recommendation
+        .covers
+        .iter()
+        .map(|code| {
+            code.parse::<CountryCode>()
+                .map(|country| country.name_in(language.code()))
+                .unwrap_or_else(|_| code.clone())
+        })
+        .collect();
+    Offer {
+        package_code: plan.package_code.clone(),
+        name: plan.name.clone(),
+        data,
+        days,
+        period_days: recommendation.period_days,
+        price: recommendation.trip_price.to_string(),
+        covers,
+        whole_trip: recommendation.covers_whole_trip,
+        starts_on_first_use: plan.active_type == ActivationTrigger::FirstNetworkConnection,
+    }
+}
+
+fn esim_line(record: &OrderRecord) -> EsimLine {
+    let plan = record
+        .items
+        .first()
+        .map(|item| item.name.clone())
+        .unwrap_or_default();
+    let state = match record.status {
+        OrderStatus::Pending | OrderStatus::Submitted => EsimState::Preparing,
+        OrderStatus::Allocated => EsimState::Ready,
+        OrderStatus::ToppedUp => EsimState::ToppedUp,
+        OrderStatus::Failed => EsimState::Failed,
+    };
+    let profile = record.profiles.first();
+    let reported = profile.filter(|profile| profile.total_volume_bytes > 0);
+    EsimLine {
+        plan,
+        state,
+        left: reported.map(|profile| {
+            format_volume(
+                profile
+                    .total_volume_bytes
+                    .saturating_sub(profile.used_bytes),
+            )
+        }),
+        total: reported.map(|profile| format_volume(profile.total_volume_bytes)),
+        expires: profile
+            .and_then(|profile| profile.expires_at)
+            .map(|at| at.format("%Y-%m-%d").to_string()),
+    }
+}
+
+/// Brings news of chat customers' orders into their conversations, through the same queue
+/// as their messages, so the conversation hears it once and in order.
+pub struct ChatOrderNews {
+    pub store: SharedStore,
+}
+
+#[async_trait]
+impl crate::orders::OrderObserver for ChatOrderNews {
+    async fn order_changed(&self, record: &OrderRecord) -> Result<(), OrderError> {
+        let Some(customer) = customer_of(&record.owner) else {
+            return Ok(());
+        };
+        let status = serde_json::to_string(&record.status).unwrap_or_default();
+        crate::jobs::whatsapp::submit(
+            self.store.as_ref(),
+            customer,
+            &format!(
+                "order:{}:{}",
+                record.bino_transaction_id,
+                status.trim_matches('"')
+            ),
+            Turn::OrderChanged {
+                order_id: record.bino_transaction_id.clone(),
+            },
+        )
+        .await
+        .map(drop)
+        .map_err(OrderError::from)
+    }
+}

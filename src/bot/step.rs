@@ -1,0 +1,787 @@
+//! The conversation as a pure function: (conversation, input, context) → (conversation,
+//! actions). No I/O happens here, so every path of the conversation is testable in
+//! microseconds and a replayed input gives the same answer; the executor carries the
+//! actions out and feeds their results back in as inputs.
+//!
+//! The happy path is four traveller messages: a greeting, a destination (→ a list of
+//! plans), a plan (→ a summary with Buy), Buy (→ the order, then the eSIM). Around it:
+//! commands in every state, old taps answered without acting on them, a new destination
+//! restarting the search, and a fresh start after a long silence.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::texts::{Arg, Language, Texts};
+use super::words::{self, Command};
+use crate::whatsapp::Identity;
+
+/// Input ids remembered to recognise a turn handled already.
+pub const HANDLED_MEMORY: usize = 32;
+/// Orders remembered per customer for "my eSIMs".
+const ORDERS_MEMORY: usize = 20;
+/// Plans shown in one list: WhatsApp's limit.
+pub const MAX_OFFERS: usize = 10;
+
+/// Everything the bot remembers of one customer. Stored as JSON, one key per customer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Where replies go; learnt from the customer's messages.
+    #[serde(default)]
+    pub identity: Identity,
+    #[serde(default)]
+    pub language: Language,
+    /// Chosen by command: detection no longer switches it.
+    #[serde(default)]
+    pub language_chosen: bool,
+    #[serde(default)]
+    pub stage: Stage,
+    /// Unix seconds of the customer's last input; 0 before the first.
+    #[serde(default)]
+    pub last_active: i64,
+    /// Bumped whenever new choices are shown; choice ids carry it, so a tap on an older
+    /// list or button is recognised as such.
+    #[serde(default)]
+    pub menu: u32,
+    #[serde(default)]
+    pub trip: Option<Trip>,
+    /// The plans of the latest list, in the order shown.
+    #[serde(default)]
+    pub offers: Vec<Offer>,
+    /// The plan whose summary was shown last.
+    #[serde(default)]
+    pub chosen: Option<usize>,
+    /// The customer's orders, oldest first.
+    #[serde(default)]
+    pub orders: Vec<String>,
+    /// Orders whose eSIM was sent, so a repeated "ready" never sends it twice.
+    #[serde(default)]
+    pub delivered: Vec<String>,
+    /// Ids of recently handled inputs.
+    #[serde(default)]
+    pub handled: VecDeque<String>,
+}
+
+/// Where the conversation stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    /// Nothing said yet, or started over.
+    #[default]
+    Start,
+    AskedDestination,
+    ChoosingPlan,
+    ConfirmingPlan,
+    /// Buy was tapped; the order is being placed.
+    Ordering {
+        order_id: String,
+    },
+    /// The order is in; waiting for the supplier to issue the eSIM.
+    Preparing {
+        order_id: String,
+    },
+    Delivered,
+    /// A person was asked to take over.
+    WithAgent,
+}
+
+/// The destination of the latest search, as the traveller will read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trip {
+    /// "Japan and South Korea", in the traveller's language where names are known.
+    pub label: String,
+    pub days: Option<u32>,
+    /// How many places the traveller named (countries, or 1 for a region or global).
+    pub places: usize,
+}
+
+/// One plan as offered in chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub package_code: String,
+    /// The plan's full name.
+    pub name: String,
+    /// "10 GB", "Unlimited".
+    pub data: String,
+    /// Days of validity (for a day pass: the days bought).
+    pub days: u32,
+    /// For a day pass, the days to buy; `None` for fixed plans.
+    pub period_days: Option<u32>,
+    /// The price for the trip, e.g. "12.50" (USD).
+    pub price: String,
+    /// Names of the trip's places it covers.
+    pub covers: Vec<String>,
+    pub whole_trip: bool,
+    /// Starts on first network connection (rather than on install).
+    pub starts_on_first_use: bool,
+}
+
+/// Something that happened, for the conversation to react to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
+pub enum Input {
+    /// A text from the traveller.
+    Text {
+        body: String,
+    },
+    /// A list row or reply button tapped (its id), or a template button (its payload).
+    Choice {
+        id: String,
+    },
+    /// A message the bot cannot read (an image, a voice note, a location, ...), by kind.
+    Unreadable {
+        kind: String,
+    },
+    /// The customer opened the chat for the first time.
+    Welcome,
+    /// What a search found.
+    SearchDone(SearchOutcome),
+    OrderPlaced {
+        order_id: String,
+    },
+    /// The supplier refused the order; nothing was charged.
+    OrderRefused {
+        order_id: String,
+        reason: String,
+    },
+    /// The supplier could not be reached; the same Buy can be tapped again safely.
+    OrderUnavailable {
+        order_id: String,
+    },
+    /// The eSIM of an order is issued.
+    EsimReady {
+        order_id: String,
+        plan: String,
+        activation_code: String,
+    },
+    /// The customer's eSIMs as the executor found them, for "my eSIMs" or "usage".
+    EsimsListed {
+        listing: Listing,
+        esims: Vec<EsimLine>,
+    },
+    /// A per-customer limit stopped an action.
+    LimitReached {
+        limit: Limit,
+        max: u32,
+    },
+}
+
+impl Input {
+    /// Whether the traveller did this (as opposed to the system).
+    fn is_from_traveller(&self) -> bool {
+        matches!(
+            self,
+            Input::Text { .. } | Input::Choice { .. } | Input::Unreadable { .. } | Input::Welcome
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum SearchOutcome {
+    Found { trip: Trip, offers: Vec<Offer> },
+    NoDestination,
+    NoPlans { trip: Trip },
+    Unavailable,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Listing {
+    Esims,
+    Usage,
+}
+
+/// One of the customer's eSIMs, as "my eSIMs" and "usage" show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EsimLine {
+    pub plan: String,
+    pub state: EsimState,
+    /// Data left and in total, formatted ("1.2 GB"), when the supplier reported usage.
+    pub left: Option<String>,
+    pub total: Option<String>,
+    /// The last day of validity, when known ("2026-12-31").
+    pub expires: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EsimState {
+    Preparing,
+    Ready,
+    Failed,
+    ToppedUp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    SearchesPerMinute,
+    OrdersPerDay,
+}
+
+/// What the executor should do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Send(Reply),
+    /// Read the destination out of `text` and find plans; answers with `SearchDone`.
+    Search {
+        text: String,
+    },
+    /// Place the order; answers with `OrderPlaced`, `OrderRefused` or `OrderUnavailable`.
+    PlaceOrder {
+        order_id: String,
+        package_code: String,
+        period_days: Option<u32>,
+    },
+    /// Send the eSIM: the QR code image with `caption`, then `details` and the activation
+    /// string as text, in that order.
+    DeliverEsim {
+        order_id: String,
+        activation_code: String,
+        caption: String,
+    },
+    /// Look up the customer's orders; answers with `EsimsListed`.
+    ListEsims {
+        listing: Listing,
+    },
+    /// Ask a person to take over the conversation.
+    HandOff,
+}
+
+/// A message in the bot's own terms; the executor turns it into WhatsApp's form and Meta's
+/// limits are applied there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reply {
+    Text {
+        body: String,
+    },
+    List {
+        body: String,
+        button: String,
+        section: String,
+        footer: Option<String>,
+        /// (id, title, description)
+        rows: Vec<(String, String, String)>,
+    },
+    Buttons {
+        body: String,
+        /// (id, title)
+        buttons: Vec<(String, String)>,
+    },
+}
+
+/// What a step needs besides the conversation.
+pub struct Context<'a> {
+    /// Unix seconds.
+    pub now: i64,
+    /// A silence this long starts the flow over (orders are kept).
+    pub idle_restart_secs: i64,
+    /// A stable, opaque token of the customer, for order ids.
+    pub customer_token: &'a str,
+    pub orders_per_day: u32,
+    pub texts: &'a Texts,
+}
+
+/// Advances the conversation by one input.
+pub fn step(
+    mut conversation: Conversation,
+    input: &Input,
+    context: &Context<'_>,
+) -> (Conversation, Vec<Action>) {
+    let mut turn = Turn {
+        conversation: &mut conversation,
+        context,
+        actions: Vec::new(),
+    };
+    turn.react(input);
+    let actions = turn.actions;
+    (conversation, actions)
+}
+
+struct Turn<'c, 'a> {
+    conversation: &'c mut Conversation,
+    context: &'c Context<'a>,
+    actions: Vec<Action>,
+}
+
+impl Turn<'_, '_> {
+    fn react(&mut self, input: &Input) {
+        if input.is_from_traveller() {
+            let idle = self.context.now - self.conversation.last_active;
+            let resumable = !matches!(
+                self.conversation.stage,
+                Stage::Start | Stage::Preparing { .. } | Stage::Ordering { .. }
+            );
+            if self.conversation.last_active > 0
+                && idle > self.context.idle_restart_secs
+                && resumable
+            {
+                self.forget_choices();
+                self.conversation.stage = Stage::Start;
+                if !matches!(input, Input::Text { .. }) {
+                    self.say("timed-out", &[]);
+                    self.conversation.stage = Stage::AskedDestination;
+                    self.conversation.last_active = self.context.now;
+                    return;
+                }
+            }
+            self.conversation.last_active = self.context.now;
+        }
+
+        match input {
+            Input::Text { body } => self.text(body),
+            Input::Choice { id } => self.choice(id),
+            Input::Welcome => self.greet(),
+            Input::Unreadable { .. } => self.say("unsupported-message", &[]),
+            Input::SearchDone(outcome) => self.search_done(outcome),
+            Input::OrderPlaced { order_id } => {
+                self.conversation.stage = Stage::Preparing {
+                    order_id: order_id.clone(),
+                };
+                if !self.conversation.orders.contains(order_id) {
+                    self.conversation.orders.push(order_id.clone());
+                    let excess = self.conversation.orders.len().saturating_sub(ORDERS_MEMORY);
+                    self.conversation.orders.drain(..excess);
+                }
+                let short = short_ref(order_id);
+                self.say("order-placed", &[("order", Arg::Text(&short))]);
+            }
+            Input::OrderRefused { reason, .. } => {
+                self.conversation.stage = Stage::ConfirmingPlan;
+                self.say("order-refused", &[("reason", Arg::Text(reason))]);
+            }
+            Input::OrderUnavailable { .. } => {
+                self.conversation.stage = Stage::ConfirmingPlan;
+                self.say("order-unavailable", &[]);
+            }
+            Input::EsimReady {
+                order_id,
+                plan,
+                activation_code,
+            } => self.esim_ready(order_id, plan, activation_code),
+            Input::EsimsListed { listing, esims } => self.list_esims(*listing, esims),
+            Input::LimitReached { limit, max } => match limit {
+                Limit::SearchesPerMinute => self.say("limit-searches", &[]),
+                Limit::OrdersPerDay => {
+                    self.conversation.stage = Stage::ConfirmingPlan;
+                    self.say("limit-orders", &[("limit", Arg::Number(i64::from(*max)))]);
+                }
+            },
+        }
+    }
+
+    fn text(&mut self, body: &str) {
+        if let Some(command) = words::command(body) {
+            self.command(command);
+            return;
+        }
+        if !self.conversation.language_chosen
+            && let Some(language) = words::detect_language(body)
+        {
+            self.conversation.language = language;
+        }
+        if words::greeting(body).is_some() {
+            if self.conversation.stage == Stage::WithAgent {
+                return self.say("with-agent", &[]);
+            }
+            return self.greet();
+        }
+        if self.conversation.stage == Stage::WithAgent {
+            // A person is answering; the bot stays out of the way.
+            return;
+        }
+        // Anything else may name a destination; the search says whether it does.
+        self.actions.push(Action::Search {
+            text: body.to_owned(),
+        });
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Menu => {
+                if self.conversation.stage == Stage::WithAgent {
+                    self.conversation.stage = Stage::Start;
+                }
+                let body = self.text_of("menu-body", &[]);
+                let buttons = vec![
+                    ("menu:new".to_owned(), self.text_of("menu-new", &[])),
+                    ("menu:esims".to_owned(), self.text_of("menu-esims", &[])),
+                    ("menu:help".to_owned(), self.text_of("menu-help", &[])),
+                ];
+                self.send(Reply::Buttons { body, buttons });
+            }
+            Command::Help => self.say("help", &[]),
+            Command::Restart => {
+                self.forget_choices();
+                self.conversation.stage = Stage::AskedDestination;
+                self.say("restarted", &[]);
+            }
+            Command::MyEsims => self.actions.push(Action::ListEsims {
+                listing: Listing::Esims,
+            }),
+            Command::Usage => self.actions.push(Action::ListEsims {
+                listing: Listing::Usage,
+            }),
+            Command::TopUp => {
+                if self.conversation.orders.is_empty() {
+                    self.say("top-up-none", &[]);
+                } else {
+                    // TODO: offer the profile's top-up plans in chat once checkout handles them;
+                    // until then a person adds the data.
+                    self.say("top-up-later", &[]);
+                }
+            }
+            Command::Agent => {
+                self.conversation.stage = Stage::WithAgent;
+                self.actions.push(Action::HandOff);
+                self.say("handed-off", &[]);
+            }
+            Command::Language(language) => {
+                self.conversation.language = language;
+                self.conversation.language_chosen = true;
+                self.say("language-set", &[]);
+            }
+        }
+    }
+
+    fn choice(&mut self, id: &str) {
+        let mut parts = id.split(':');
+        let kind = parts.next().unwrap_or("");
+        if kind == "menu" {
+            return match parts.next() {
+                Some("new") => {
+                    self.forget_choices();
+                    self.conversation.stage = Stage::AskedDestination;
+                    self.say("ask-destination", &[]);
+                }
+                Some("esims") => self.command(Command::MyEsims),
+                _ => self.command(Command::Help),
+            };
+        }
+        let menu = parts.next().and_then(|menu| menu.parse::<u32>().ok());
+        if menu != Some(self.conversation.menu) || self.conversation.offers.is_empty() {
+            return self.stale_choice();
+        }
+        match (kind, self.conversation.stage.clone()) {
+            ("plan", Stage::ChoosingPlan | Stage::ConfirmingPlan | Stage::Delivered) => {
+                let index = parts.next().and_then(|index| index.parse::<usize>().ok());
+                match index.filter(|index| *index < self.conversation.offers.len()) {
+                    Some(index) => self.show_summary(index),
+                    None => self.stale_choice(),
+                }
+            }
+            ("buy", Stage::ConfirmingPlan) => self.buy(),
+            ("other", Stage::ConfirmingPlan) => self.show_plans(),
+            ("change", _) => {
+                self.forget_choices();
+                self.conversation.stage = Stage::AskedDestination;
+                self.say("ask-destination", &[]);
+            }
+            _ => self.stale_choice(),
+        }
+    }
+
+    /// A tap on something no longer current: say so, act on nothing, show what is current.
+    fn stale_choice(&mut self) {
+        match (&self.conversation.stage, self.conversation.chosen) {
+            (Stage::ChoosingPlan, _) if !self.conversation.offers.is_empty() => {
+                self.say("stale-choice", &[]);
+                self.show_plans();
+            }
+            (Stage::ConfirmingPlan, Some(index)) if index < self.conversation.offers.len() => {
+                self.say("stale-choice", &[]);
+                self.show_summary(index);
+            }
+            (Stage::Ordering { .. } | Stage::Preparing { .. }, _) => {
+                self.say("still-preparing", &[]);
+            }
+            _ => {
+                self.forget_choices();
+                self.conversation.stage = Stage::AskedDestination;
+                self.say("stale-choice-restart", &[]);
+            }
+        }
+    }
+
+    fn greet(&mut self) {
+        self.forget_choices();
+        self.conversation.stage = Stage::AskedDestination;
+        self.say("greeting", &[]);
+    }
+
+    fn search_done(&mut self, outcome: &SearchOutcome) {
+        match outcome {
+            SearchOutcome::Found { trip, offers } => {
+                self.conversation.trip = Some(trip.clone());
+                self.conversation.offers = offers.iter().take(MAX_OFFERS).cloned().collect();
+                self.conversation.chosen = None;
+                self.show_plans();
+            }
+            SearchOutcome::NoDestination => {
+                if self.conversation.stage == Stage::Start {
+                    // A first message that is neither a greeting nor a place: introduce
+                    // the bot rather than complain.
+                    self.greet();
+                } else {
+                    self.say("no-destination", &[]);
+                }
+            }
+            SearchOutcome::NoPlans { trip } => {
+                self.forget_choices();
+                self.conversation.stage = Stage::AskedDestination;
+                self.say("no-plans", &[("destination", Arg::Text(&trip.label))]);
+            }
+            SearchOutcome::Unavailable => self.say("search-unavailable", &[]),
+        }
+    }
+
+    fn show_plans(&mut self) {
+        self.conversation.menu = self.conversation.menu.wrapping_add(1);
+        self.conversation.stage = Stage::ChoosingPlan;
+        let menu = self.conversation.menu;
+        let (label, days, places) = self
+            .conversation
+            .trip
+            .as_ref()
+            .map_or((String::new(), 0, 1), |trip| {
+                (trip.label.clone(), trip.days.unwrap_or(0), trip.places)
+            });
+        let body = self.text_of(
+            "plans-body",
+            &[
+                ("destination", Arg::Text(&label)),
+                ("days", Arg::Number(i64::from(days))),
+            ],
+        );
+        let rows = self
+            .conversation
+            .offers
+            .clone()
+            .iter()
+            .enumerate()
+            .map(|(index, offer)| {
+                let validity =
+                    self.text_of("plan-days", &[("days", Arg::Number(i64::from(offer.days)))]);
+                let mut description = self.text_of(
+                    "plan-row",
+                    &[
+                        ("data", Arg::Text(&offer.data)),
+                        ("validity", Arg::Text(&validity)),
+                        ("price", Arg::Text(&offer.price)),
+                    ],
+                );
+                if !offer.whole_trip && places > 1 {
+                    let partial = self.text_of(
+                        "plan-partial",
+                        &[
+                            (
+                                "covered",
+                                Arg::Number(i64::try_from(offer.covers.len()).unwrap_or(0)),
+                            ),
+                            ("wanted", Arg::Number(i64::try_from(places).unwrap_or(0))),
+                        ],
+                    );
+                    description = format!("{description} · {partial}");
+                }
+                (
+                    format!("plan:{menu}:{index}"),
+                    offer.name.clone(),
+                    description,
+                )
+            })
+            .collect();
+        let reply = Reply::List {
+            body,
+            button: self.text_of("plans-button", &[]),
+            section: self.text_of("plans-section", &[]),
+            footer: Some(self.text_of("plans-footer", &[])),
+            rows,
+        };
+        self.send(reply);
+    }
+
+    fn show_summary(&mut self, index: usize) {
+        let Some(offer) = self.conversation.offers.get(index).cloned() else {
+            return self.stale_choice();
+        };
+        self.conversation.chosen = Some(index);
+        self.conversation.stage = Stage::ConfirmingPlan;
+        self.conversation.menu = self.conversation.menu.wrapping_add(1);
+        let menu = self.conversation.menu;
+        let validity = self.text_of("plan-days", &[("days", Arg::Number(i64::from(offer.days)))]);
+        let mut starts = self.text_of(
+            if offer.starts_on_first_use {
+                "summary-starts-first-use"
+            } else {
+                "summary-starts-install"
+            },
+            &[],
+        );
+        if !offer.whole_trip
+            && self
+                .conversation
+                .trip
+                .as_ref()
+                .is_some_and(|trip| trip.places > 1)
+        {
+            starts = format!("{starts}\n{}", self.text_of("summary-not-whole-trip", &[]));
+        }
+        let countries = offer.covers.join(", ");
+        let body = self.text_of(
+            "summary",
+            &[
+                ("name", Arg::Text(&offer.name)),
+                ("data", Arg::Text(&offer.data)),
+                ("validity", Arg::Text(&validity)),
+                ("countries", Arg::Text(&countries)),
+                ("price", Arg::Text(&offer.price)),
+                ("starts", Arg::Text(&starts)),
+            ],
+        );
+        let buttons = vec![
+            (format!("buy:{menu}"), self.text_of("button-buy", &[])),
+            (
+                format!("other:{menu}"),
+                self.text_of("button-other-plans", &[]),
+            ),
+            (
+                format!("change:{menu}"),
+                self.text_of("button-change-destination", &[]),
+            ),
+        ];
+        self.send(Reply::Buttons { body, buttons });
+    }
+
+    fn buy(&mut self) {
+        let Some(offer) = self
+            .conversation
+            .chosen
+            .and_then(|index| self.conversation.offers.get(index))
+            .cloned()
+        else {
+            return self.stale_choice();
+        };
+        // One order per summary shown: tapping Buy twice (or a redelivered tap) names the
+        // same order, which the order service places only once.
+        let order_id = format!(
+            "wa-{}-{}",
+            self.context.customer_token, self.conversation.menu
+        );
+        self.conversation.stage = Stage::Ordering {
+            order_id: order_id.clone(),
+        };
+        self.actions.push(Action::PlaceOrder {
+            order_id,
+            package_code: offer.package_code,
+            period_days: offer.period_days,
+        });
+    }
+
+    fn esim_ready(&mut self, order_id: &str, plan: &str, activation_code: &str) {
+        if self
+            .conversation
+            .delivered
+            .iter()
+            .any(|done| done == order_id)
+        {
+            return;
+        }
+        self.conversation.delivered.push(order_id.to_owned());
+        let excess = self
+            .conversation
+            .delivered
+            .len()
+            .saturating_sub(ORDERS_MEMORY);
+        self.conversation.delivered.drain(..excess);
+        if self.conversation.stage
+            == (Stage::Preparing {
+                order_id: order_id.to_owned(),
+            })
+        {
+            self.conversation.stage = Stage::Delivered;
+        }
+        let caption = self.text_of("esim-ready-caption", &[("plan", Arg::Text(plan))]);
+        self.actions.push(Action::DeliverEsim {
+            order_id: order_id.to_owned(),
+            activation_code: activation_code.to_owned(),
+            caption,
+        });
+    }
+
+    fn list_esims(&mut self, listing: Listing, esims: &[EsimLine]) {
+        if esims.is_empty() {
+            return self.say("no-esims", &[]);
+        }
+        let mut body = self.text_of("esims-list", &[]);
+        for esim in esims {
+            let line = match (listing, &esim.left, &esim.total) {
+                (Listing::Usage, Some(left), Some(total)) => self.text_of(
+                    "usage-line",
+                    &[
+                        ("plan", Arg::Text(&esim.plan)),
+                        ("left", Arg::Text(left)),
+                        ("total", Arg::Text(total)),
+                        (
+                            "expires",
+                            Arg::Text(esim.expires.as_deref().unwrap_or("none")),
+                        ),
+                    ],
+                ),
+                (Listing::Usage, _, _) => {
+                    self.text_of("usage-unknown", &[("plan", Arg::Text(&esim.plan))])
+                }
+                (Listing::Esims, _, _) => {
+                    let state = self.text_of(
+                        match esim.state {
+                            EsimState::Preparing => "esim-state-preparing",
+                            EsimState::Ready => "esim-state-ready",
+                            EsimState::Failed => "esim-state-failed",
+                            EsimState::ToppedUp => "esim-state-topped-up",
+                        },
+                        &[],
+                    );
+                    self.text_of(
+                        "esim-line",
+                        &[
+                            ("plan", Arg::Text(&esim.plan)),
+                            ("state", Arg::Text(&state)),
+                        ],
+                    )
+                }
+            };
+            body.push('\n');
+            body.push_str(&line);
+        }
+        self.send(Reply::Text { body });
+    }
+
+    fn forget_choices(&mut self) {
+        self.conversation.offers.clear();
+        self.conversation.chosen = None;
+        self.conversation.trip = None;
+        // Every list or button shown before is now out of date.
+        self.conversation.menu = self.conversation.menu.wrapping_add(1);
+    }
+
+    fn text_of(&self, id: &str, args: &[(&str, Arg<'_>)]) -> String {
+        self.context.texts.get(self.conversation.language, id, args)
+    }
+
+    fn say(&mut self, id: &str, args: &[(&str, Arg<'_>)]) {
+        let body = self.text_of(id, args);
+        self.send(Reply::Text { body });
+    }
+
+    fn send(&mut self, reply: Reply) {
+        self.actions.push(Action::Send(reply));
+    }
+}
+
+/// The short reference of an order shown to the traveller.
+fn short_ref(order_id: &str) -> String {
+    let tail: String = order_id.chars().rev().take(8).collect();
+    tail.chars().rev().collect::<String>().to_uppercase()
+}
