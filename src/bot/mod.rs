@@ -15,12 +15,15 @@ pub mod channel;
 pub mod step;
 pub mod texts;
 pub mod words;
+#[cfg(test)]
+mod step_tests;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use backon::{ExponentialBuilder, Retryable};
 use serde::{Deserialize, Serialize};
 
 use self::channel::{Channel, ChannelError};
@@ -42,7 +45,7 @@ use crate::whatsapp::model::{Content, InboundMessage, Update};
 /// A conversation untouched this long is forgotten (its orders are not).
 const CONVERSATION_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 /// Attempts at saving a turn when another writer got there first.
-const SAVE_ATTEMPTS: usize = 5;
+const SAVE_ATTEMPTS: usize = 30;
 /// Inputs one turn may lead to (a search and its results, an order and its outcome, ...);
 /// a bound against a step that would keep asking for more.
 const MAX_FOLLOW_UPS: usize = 8;
@@ -55,6 +58,14 @@ pub struct BotSettings {
     pub searches_per_minute: u32,
     pub orders_per_day: u32,
     pub margin_percent: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum DecideError {
+    #[error("the conversation changed meanwhile")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// The stored form: the conversation and the actions of the turn in progress.
@@ -184,77 +195,28 @@ impl Bot {
         input: &Input,
     ) -> Result<Vec<Input>, TurnError> {
         let store_error = |error: StoreError| TurnError(error.to_string());
-        let keys = CustomerKeys::new(customer);
-        let token = &keys.tag()[..10];
-        let texts = Texts::global();
-        let now = chrono::Utc::now().timestamp();
 
-        let mut attempt = 0;
-        let (conversation, actions) = loop {
-            attempt += 1;
-            let (bytes, mut saved) = self.load(customer).await.map_err(store_error)?;
-            if let Some(pending) = &saved.pending
-                && pending.input_id == input_id
-            {
-                // This very input was decided before a crash: carry out what was decided.
-                break (saved.conversation, pending.actions.clone());
-            }
-            if saved.pending.is_some() {
-                // An earlier input's actions were interrupted; they are not repeated now,
-                // since the customer has moved on, but this is worth knowing.
-                tracing::warn!(customer = %&keys.tag()[..12], "abandoning actions of an interrupted turn");
-            }
-            if saved
-                .conversation
-                .handled
-                .iter()
-                .any(|seen| seen == input_id)
-            {
-                return Ok(Vec::new());
-            }
-            let mut conversation = saved.conversation.clone();
-            if bytes.is_none()
-                && let Some(language) = identity
-                    .and_then(|identity| identity.wa_id.as_deref())
-                    .and_then(words::language_from_phone)
-            {
-                conversation.language = language;
-            }
-            if let Some(identity) = identity {
-                conversation.identity.merge(identity);
-            }
-            let context = Context {
-                now,
-                idle_restart_secs: i64::try_from(self.settings.idle_restart.as_secs())
-                    .unwrap_or(i64::MAX),
-                customer_token: token,
-                orders_per_day: self.settings.orders_per_day,
-                texts,
-            };
-            let (mut next, actions) = step(conversation, input, &context);
-            next.handled.push_back(input_id.to_owned());
-            while next.handled.len() > step::HANDLED_MEMORY {
-                next.handled.pop_front();
-            }
-            saved = Saved {
-                conversation: next.clone(),
-                pending: (!actions.is_empty()).then(|| Pending {
-                    input_id: input_id.to_owned(),
-                    actions: actions.clone(),
-                }),
-            };
-            if self
-                .save(customer, bytes.as_deref(), &saved)
-                .await
-                .map_err(store_error)?
-            {
-                break (next, actions);
-            }
-            if attempt >= SAVE_ATTEMPTS {
-                return Err(TurnError(
-                    "the conversation kept changing under this turn".to_owned(),
-                ));
-            }
+        let decide = || self.decide(customer, identity, input_id, input);
+        // Another writer may save between our read and our write (an order's news while a
+        // message is handled); then the step runs again on what they saved.
+        let decision = decide
+            .retry(
+                ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_millis(1))
+                    .with_max_delay(Duration::from_millis(50))
+                    .with_max_times(SAVE_ATTEMPTS)
+                    .with_jitter(),
+            )
+            .when(|error| matches!(error, DecideError::Conflict))
+            .await
+            .map_err(|error| match error {
+                DecideError::Conflict => {
+                    TurnError("the conversation kept changing under this turn".to_owned())
+                }
+                DecideError::Store(error) => TurnError(error.to_string()),
+            })?;
+        let Some((conversation, actions)) = decision else {
+            return Ok(Vec::new());
         };
 
         let mut produced = Vec::new();
@@ -269,6 +231,70 @@ impl Bot {
                 .map_err(store_error)?;
         }
         Ok(produced)
+    }
+
+    /// Steps the conversation with `input` and saves the outcome with its actions; or finds
+    /// the actions this input left pending before a crash. `None` for an input handled
+    /// already.
+    async fn decide(
+        &self,
+        customer: &str,
+        identity: Option<&Identity>,
+        input_id: &str,
+        input: &Input,
+    ) -> Result<Option<(Conversation, Vec<Action>)>, DecideError> {
+        let (bytes, saved) = self.load(customer).await?;
+        if let Some(pending) = &saved.pending
+            && pending.input_id == input_id
+        {
+            // This very input was decided before a crash: carry out what was decided.
+            return Ok(Some((saved.conversation, pending.actions.clone())));
+        }
+        if saved
+            .conversation
+            .handled
+            .iter()
+            .any(|seen| seen == input_id)
+        {
+            return Ok(None);
+        }
+        let mut conversation = saved.conversation;
+        if bytes.is_none()
+            && let Some(language) = identity
+                .and_then(|identity| identity.wa_id.as_deref())
+                .and_then(words::language_from_phone)
+        {
+            conversation.language = language;
+        }
+        if let Some(identity) = identity {
+            conversation.identity.merge(identity);
+        }
+        let keys = CustomerKeys::new(customer);
+        let context = Context {
+            now: chrono::Utc::now().timestamp(),
+            idle_restart_secs: i64::try_from(self.settings.idle_restart.as_secs())
+                .unwrap_or(i64::MAX),
+            customer_token: &keys.tag()[..10],
+            orders_per_day: self.settings.orders_per_day,
+            texts: Texts::global(),
+        };
+        let (mut next, actions) = step(conversation, input, &context);
+        next.handled.push_back(input_id.to_owned());
+        while next.handled.len() > step::HANDLED_MEMORY {
+            next.handled.pop_front();
+        }
+        let saved = Saved {
+            conversation: next.clone(),
+            pending: (!actions.is_empty()).then(|| Pending {
+                input_id: input_id.to_owned(),
+                actions: actions.clone(),
+            }),
+        };
+        if self.save(customer, bytes.as_deref(), &saved).await? {
+            Ok(Some((next, actions)))
+        } else {
+            Err(DecideError::Conflict)
+        }
     }
 
     async fn clear_pending(&self, customer: &str, input_id: &str) -> Result<(), StoreError> {

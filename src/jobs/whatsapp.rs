@@ -89,10 +89,16 @@ impl Default for Tuning {
 /// conversation sees them one at a time, in the order they happened.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "turn", rename_all = "snake_case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a turn lives briefly, one at a time; boxing would only add an allocation"
+)]
 pub enum Turn {
     Update(Update),
     /// An order of the customer changed (allocated, failed, ...); the handler reads it.
-    OrderChanged { order_id: String },
+    OrderChanged {
+        order_id: String,
+    },
 }
 
 /// What the channel does with one customer's turn, once, in order. The conversation
@@ -635,7 +641,8 @@ impl WhatsAppWorker {
                         .increment(1);
                 }
             }
-            Turn::Update(Update::Error(_) | Update::Ignored { .. }) | Turn::OrderChanged { .. } => {}
+            Turn::Update(Update::Error(_) | Update::Ignored { .. }) | Turn::OrderChanged { .. } => {
+            }
         }
         self.handler.handle(&queued.customer, &queued.turn).await
     }

@@ -144,3 +144,51 @@ async fn wait_for_profile(client: &reqwest::Client, base: &str, id: &str) -> Val
     }
     panic!("the order's profile never appeared");
 }
+
+#[test]
+fn chat_with_no_settings_goes_from_hi_to_a_qr_code_in_four_messages() {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let script = directory.path().join("script.txt");
+    // Greeting, destination, the first plan of the list, then Buy (the first button).
+    std::fs::write(&script, "hi\nJapan, 10 days\n1\n1\n").unwrap();
+    let qr_dir = directory.path().join("qr");
+
+    let output = bino(
+        &[
+            "chat",
+            "--script",
+            script.to_str().unwrap(),
+            "--qr-dir",
+            qr_dir.to_str().unwrap(),
+        ],
+        &[("BINO_SANDBOX_ALLOCATION_DELAY_MS", "200")],
+    )
+    .output()
+    .expect("bino runs");
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(stdout.matches("you> ").count(), 4, "{stdout}");
+    for expected in [
+        "Where are you going",
+        "1. Japan",
+        "[1] Buy",
+        "preparing your eSIM",
+        "█",
+        "esimsetup.apple.com",
+        "LPA:1$",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
+    }
+    let saved: Vec<_> = std::fs::read_dir(&qr_dir).unwrap().flatten().collect();
+    assert_eq!(saved.len(), 1, "one QR code image saved");
+    let png = std::fs::read(saved[0].path()).unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+}

@@ -1,0 +1,487 @@
+//! The whole chat purchase through HTTP: signed WhatsApp webhooks in, the sandbox
+//! supplier behind, and a Graph API mock receiving what the bot sends.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bino::store::{RedisStore, SharedStore};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::support::app::{TestApp, spawn_app_customised};
+use crate::support::redis::{random_prefix, redis_url};
+
+const PHONE_NUMBER_ID: &str = "110200330044005";
+const TRAVELLER: &str = "15550001234";
+
+/// A Graph API mock: every message gets its own id, uploads get a media id.
+async fn graph_mock() -> MockServer {
+    let graph = MockServer::start().await;
+    let sent = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{PHONE_NUMBER_ID}/messages")))
+        .respond_with(move |request: &Request| {
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+            if body["status"] == "read" {
+                return ResponseTemplate::new(200).set_body_json(json!({"success": true}));
+            }
+            let n = sent.fetch_add(1, Ordering::SeqCst);
+            ResponseTemplate::new(200).set_body_json(json!({
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": TRAVELLER, "wa_id": TRAVELLER}],
+                "messages": [{"id": format!("wamid.SENT-{n}")}]
+            }))
+        })
+        .mount(&graph)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{PHONE_NUMBER_ID}/media")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "4490709327384033"})))
+        .mount(&graph)
+        .await;
+    graph
+}
+
+async fn spawn_with_graph(graph: &MockServer) -> TestApp {
+    let store: SharedStore = Arc::new(
+        RedisStore::connect(&redis_url().await, &random_prefix())
+            .await
+            .expect("test Redis answers"),
+    );
+    let base_url = format!("{}/v25.0", graph.uri());
+    spawn_app_customised(
+        store,
+        &[
+            ("WHATSAPP_TOKEN", "test-graph-token"),
+            ("WHATSAPP_PHONE_NUMBER_ID", PHONE_NUMBER_ID),
+            ("GRAPH_BASE_URL", &base_url),
+        ],
+        |_| {},
+    )
+    .await
+}
+
+/// One delivery with one message from the traveller; `message` is the message's own
+/// object (type and content), to which id, sender and timestamp are added.
+fn delivery(id: &str, mut message: Value) -> Vec<u8> {
+    message["id"] = json!(id);
+    message["from"] = json!(TRAVELLER);
+    message["timestamp"] = json!(chrono::Utc::now().timestamp().to_string());
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "120000000000001", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550009999", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": "Test Traveller"}, "wa_id": TRAVELLER}],
+            "messages": [message]
+        }}]}]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// The messages the bot sent (read receipts left out), in order.
+async fn sent(graph: &MockServer) -> Vec<Value> {
+    graph
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|request| request.url.path().ends_with("/messages"))
+        .filter_map(|request| serde_json::from_slice::<Value>(&request.body).ok())
+        .filter(|body| body["status"] != "read")
+        .collect()
+}
+
+/// Waits until a sent message satisfies `wanted`; returns it.
+async fn wait_for_sent(graph: &MockServer, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(message) = sent(graph)
+            .await
+            .into_iter()
+            .find(|message| wanted(message))
+        {
+            return message;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never sent: {what}; sent: {:#?}",
+            sent(graph).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Posts a delivery twice, as Meta may: the second must change nothing.
+async fn deliver_twice(app: &TestApp, body: &[u8]) {
+    for _ in 0..2 {
+        let (status, answer) = app.post_whatsapp(body).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+}
+
+fn is_text_containing(message: &Value, needle: &str) -> bool {
+    message["type"] == "text"
+        && message["text"]["body"]
+            .as_str()
+            .is_some_and(|body| body.contains(needle))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hi_to_qr_code_in_four_messages_each_answered_once() {
+    let graph = graph_mock().await;
+    let app = spawn_with_graph(&graph).await;
+
+    // 1. "hi": the greeting asks where to.
+    deliver_twice(
+        &app,
+        &delivery(
+            "wamid.IN-1",
+            json!({"type": "text", "text": {"body": "hi"}}),
+        ),
+    )
+    .await;
+    let greeting = wait_for_sent(&graph, "the greeting", |m| is_text_containing(m, "Bino")).await;
+    assert_eq!(greeting["to"], TRAVELLER);
+
+    // 2. The destination: a list of plans.
+    let body = json!({"type": "text", "text": {"body": "eSIM for Japan, 10 days"}});
+    deliver_twice(&app, &delivery("wamid.IN-2", body)).await;
+    let list = wait_for_sent(&graph, "the plan list", |m| {
+        m["interactive"]["type"] == "list"
+    })
+    .await;
+    let rows = list["interactive"]["action"]["sections"][0]["rows"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    assert!(!rows.is_empty() && rows.len() <= 10, "{list:#}");
+    assert!(
+        rows[0]["title"].as_str().unwrap().contains("Japan"),
+        "{list:#}"
+    );
+
+    // 3. A plan: its summary with Buy, Other plans, Change destination.
+    let pick = json!({"type": "interactive", "interactive": {"type": "list_reply",
+        "list_reply": {"id": rows[0]["id"], "title": rows[0]["title"]}}});
+    deliver_twice(&app, &delivery("wamid.IN-3", pick)).await;
+    let summary = wait_for_sent(&graph, "the plan summary", |m| {
+        m["interactive"]["type"] == "button"
+    })
+    .await;
+    let buttons = summary["interactive"]["action"]["buttons"]
+        .as_array()
+        .expect("buttons")
+        .clone();
+    assert_eq!(buttons.len(), 3, "{summary:#}");
+    assert_eq!(buttons[0]["reply"]["title"], "Buy");
+
+    // 4. Buy: the order is placed, and once the sandbox reports GOT_RESOURCE the QR code,
+    // the install details and the activation string arrive.
+    let buy = json!({"type": "interactive", "interactive": {"type": "button_reply",
+        "button_reply": {"id": buttons[0]["reply"]["id"], "title": "Buy"}}});
+    deliver_twice(&app, &delivery("wamid.IN-4", buy)).await;
+    wait_for_sent(&graph, "the order confirmation", |m| {
+        is_text_containing(m, "preparing")
+    })
+    .await;
+    let image = wait_for_sent(&graph, "the QR code", |m| m["type"] == "image").await;
+    assert_eq!(image["image"]["id"], "4490709327384033");
+    wait_for_sent(&graph, "the install links", |m| {
+        is_text_containing(m, "esimsetup.apple.com")
+            && is_text_containing(m, "esimsetup.android.com")
+    })
+    .await;
+    let activation = wait_for_sent(&graph, "the activation string", |m| {
+        is_text_containing(m, "LPA:1$")
+    })
+    .await;
+
+    // The upload was one PNG.
+    let uploads: Vec<_> = graph
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|request| request.url.path().ends_with("/media"))
+        .collect();
+    assert_eq!(uploads.len(), 1);
+    assert!(
+        uploads[0]
+            .body
+            .windows(4)
+            .any(|window| window == b"\x89PNG"),
+        "the upload holds a PNG"
+    );
+
+    // Nothing was sent twice, though every delivery came twice: let late duplicates land,
+    // then count.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let all = sent(&graph).await;
+    let count = |wanted: &dyn Fn(&Value) -> bool| all.iter().filter(|m| wanted(m)).count();
+    assert_eq!(count(&|m| is_text_containing(m, "Bino")), 1, "{all:#?}");
+    assert_eq!(
+        count(&|m| m["interactive"]["type"] == "list"),
+        1,
+        "{all:#?}"
+    );
+    assert_eq!(
+        count(&|m| m["interactive"]["type"] == "button"),
+        1,
+        "{all:#?}"
+    );
+    assert_eq!(count(&|m| m["type"] == "image"), 1, "{all:#?}");
+    assert_eq!(count(&|m| is_text_containing(m, "LPA:1$")), 1, "{all:#?}");
+    assert_eq!(
+        all.len(),
+        7,
+        "greeting, list, summary, preparing, image, details, string: {all:#?}"
+    );
+    let string = activation["text"]["body"].as_str().unwrap();
+    assert!(
+        string.lines().any(|line| line.starts_with("LPA:1$")),
+        "{string}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_traveller_writing_in_spanish_gets_spanish_answers() {
+    let graph = graph_mock().await;
+    let app = spawn_with_graph(&graph).await;
+
+    deliver_twice(
+        &app,
+        &delivery(
+            "wamid.ES-1",
+            json!({"type": "text", "text": {"body": "¡Hola!"}}),
+        ),
+    )
+    .await;
+    let greeting = wait_for_sent(&graph, "a greeting", |m| m["type"] == "text").await;
+    let expected =
+        bino::bot::texts::Texts::global().get(bino::bot::texts::Language::Es, "greeting", &[]);
+    assert_eq!(greeting["text"]["body"], expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_gets_a_polite_hint_not_silence() {
+    let graph = graph_mock().await;
+    let app = spawn_with_graph(&graph).await;
+
+    let image =
+        json!({"type": "image", "image": {"id": "1479537139650973", "mime_type": "image/jpeg"}});
+    deliver_twice(&app, &delivery("wamid.IMG-1", image)).await;
+    wait_for_sent(&graph, "the hint", |m| {
+        is_text_containing(m, "text and taps")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inputs_arriving_together_never_lose_an_update_and_two_buys_make_one_order() {
+    let graph = graph_mock().await;
+    let app = spawn_with_graph(&graph).await;
+    let bot = Arc::clone(&app.app.bot);
+    let identity = bino::whatsapp::Identity {
+        wa_id: Some(TRAVELLER.to_owned()),
+        ..Default::default()
+    };
+    // The window opens as the traveller writes; here inputs skip the webhook, so open it.
+    app.app
+        .store
+        .set(
+            &bino::jobs::whatsapp::CustomerKeys::new(TRAVELLER).last_inbound(),
+            chrono::Utc::now().timestamp().to_string().as_bytes(),
+            None,
+        )
+        .await
+        .unwrap();
+
+    // Ten inputs at once, on one conversation: every one is recorded as handled.
+    let mut runs = tokio::task::JoinSet::new();
+    for n in 0..10 {
+        let bot = Arc::clone(&bot);
+        let identity = identity.clone();
+        runs.spawn(async move {
+            bot.run(
+                TRAVELLER,
+                Some(&identity),
+                &format!("wamid.TOGETHER-{n}"),
+                bino::bot::Input::Text {
+                    body: "help".to_owned(),
+                },
+            )
+            .await
+        });
+    }
+    for outcome in runs.join_all().await {
+        outcome.expect("each input is handled");
+    }
+    let conversation = bot.conversation(TRAVELLER).await.unwrap().unwrap();
+    for n in 0..10 {
+        let id = format!("wamid.TOGETHER-{n}");
+        assert!(
+            conversation.handled.contains(&id),
+            "{id} lost: {:?}",
+            conversation.handled
+        );
+    }
+
+    // To a summary, then Buy tapped twice at once (two message ids, one button).
+    bot.run(
+        TRAVELLER,
+        Some(&identity),
+        "wamid.T-dest",
+        bino::bot::Input::Text {
+            body: "Japan, 10 days".to_owned(),
+        },
+    )
+    .await
+    .unwrap();
+    let menu = bot.conversation(TRAVELLER).await.unwrap().unwrap().menu;
+    bot.run(
+        TRAVELLER,
+        Some(&identity),
+        "wamid.T-plan",
+        bino::bot::Input::Choice {
+            id: format!("plan:{menu}:0"),
+        },
+    )
+    .await
+    .unwrap();
+    let menu = bot.conversation(TRAVELLER).await.unwrap().unwrap().menu;
+    let (first, second) = tokio::join!(
+        bot.run(
+            TRAVELLER,
+            Some(&identity),
+            "wamid.T-buy-1",
+            bino::bot::Input::Choice {
+                id: format!("buy:{menu}"),
+            }
+        ),
+        bot.run(
+            TRAVELLER,
+            Some(&identity),
+            "wamid.T-buy-2",
+            bino::bot::Input::Choice {
+                id: format!("buy:{menu}"),
+            }
+        ),
+    );
+    first.unwrap();
+    second.unwrap();
+    let conversation = bot.conversation(TRAVELLER).await.unwrap().unwrap();
+    assert_eq!(conversation.orders.len(), 1, "{:?}", conversation.orders);
+    // One order at the supplier: the sandbox balance went down by one eSIM's cost.
+    let record = app
+        .app
+        .orders
+        .get(&bino::bot::order_owner(TRAVELLER), &conversation.orders[0])
+        .await
+        .expect("the order is the chat customer's");
+    let balance = app.app.supplier.balance().await.unwrap();
+    assert_eq!(
+        balance.units(),
+        1_000 * 10_000 - record.items[0].unit_cost.units(),
+        "charged once"
+    );
+    // It is not visible to a business's API key.
+    let (status, _) = app
+        .get_json(
+            &format!("/esim/orders/{}", conversation.orders[0]),
+            crate::support::app::API_KEY,
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+/// A channel that fails its first sends as a network would, then records what it sends.
+struct Flaky {
+    failures_left: AtomicUsize,
+    sent: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl bino::bot::channel::Channel for Flaky {
+    async fn send(
+        &self,
+        _customer: &str,
+        _to: &bino::whatsapp::Identity,
+        message: &bino::whatsapp::message::Outbound,
+        _purpose: &str,
+    ) -> Result<(), bino::bot::channel::ChannelError> {
+        if self
+            .failures_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok()
+        {
+            return Err(bino::bot::channel::ChannelError::Retry(
+                "connection reset".to_owned(),
+            ));
+        }
+        self.sent.lock().unwrap().push(message.kind().to_owned());
+        Ok(())
+    }
+
+    async fn send_qr(
+        &self,
+        _customer: &str,
+        _to: &bino::whatsapp::Identity,
+        _activation_code: &str,
+        _caption: &str,
+        _purpose: &str,
+    ) -> Result<(), bino::bot::channel::ChannelError> {
+        self.sent.lock().unwrap().push("qr".to_owned());
+        Ok(())
+    }
+
+    async fn acknowledge(&self, _message_id: &str) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_that_failed_halfway_is_completed_on_retry_not_decided_again() {
+    let store: SharedStore = Arc::new(
+        RedisStore::connect(&redis_url().await, &random_prefix())
+            .await
+            .unwrap(),
+    );
+    let flaky = Arc::new(Flaky {
+        failures_left: AtomicUsize::new(1),
+        sent: std::sync::Mutex::new(Vec::new()),
+    });
+    let settings = bino::config::Settings::from_vars(Vec::new()).unwrap();
+    let app = bino::app::App::build_with(settings, store, Some(flaky.clone()))
+        .await
+        .unwrap();
+    let identity = bino::whatsapp::Identity {
+        wa_id: Some(TRAVELLER.to_owned()),
+        ..Default::default()
+    };
+    let input = bino::bot::Input::Text {
+        body: "hi".to_owned(),
+    };
+
+    // The greeting could not be sent: the turn fails, so the inbox will retry it.
+    let first = app
+        .bot
+        .run(TRAVELLER, Some(&identity), "wamid.CRASH-1", input.clone())
+        .await;
+    assert!(first.is_err());
+    assert!(flaky.sent.lock().unwrap().is_empty());
+
+    // The retry carries out the decided greeting; a third delivery does nothing more.
+    for _ in 0..2 {
+        app.bot
+            .run(TRAVELLER, Some(&identity), "wamid.CRASH-1", input.clone())
+            .await
+            .unwrap();
+    }
+    assert_eq!(*flaky.sent.lock().unwrap(), ["text"]);
+    let conversation = app.bot.conversation(TRAVELLER).await.unwrap().unwrap();
+    assert_eq!(conversation.stage, bino::bot::Stage::AskedDestination);
+}
