@@ -95,7 +95,6 @@ with-agent = Jemand aus unserem Team antwortet dir hier bald. Schreib „Menü�
 unsupported-message = Ich kann im Moment nur Text und Buttons lesen. Schreib mir, wohin es geht, zum Beispiel „Italien, 1 Woche“.
 stale-choice = Diese Liste ist nicht mehr aktuell, deshalb habe ich nichts gemacht. Hier sind die aktuellen Optionen.
 stale-choice-restart = Diese Liste ist nicht mehr aktuell, deshalb habe ich nichts gemacht. Wohin geht's?
-unknown-input = Das habe ich nicht verstanden. Sag mir, wohin es geht (zum Beispiel „Spanien, 5 Tage“), oder schreib „Hilfe“.
 
 limit-searches = Du suchst schneller, als ich hinterherkomme. Warte bitte eine Minute und versuch es dann noch mal.
 limit-orders = Du hast das Tageslimit für eSIM-Bestellungen ({ $limit }) erreicht. Schreib „Mensch“, wenn du mehr brauchst.

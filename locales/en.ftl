@@ -95,7 +95,6 @@ with-agent = A person from our team will answer here soon. Write "menu" to come 
 unsupported-message = I can only read text and taps for now. Tell me in words where you're going, for example "Italy, 1 week".
 stale-choice = That list is out of date, so I haven't acted on it. Here are the current options.
 stale-choice-restart = That list is out of date, so I haven't acted on it. Where are you going?
-unknown-input = I didn't get that. Tell me where you're going (for example "Spain, 5 days") or write "help".
 
 limit-searches = You're searching faster than I can keep up. Please wait a minute and try again.
 limit-orders = You've reached today's limit of eSIM orders ({ $limit }). Write "agent" if you need more.

@@ -95,7 +95,6 @@ with-agent = Una persona de nuestro equipo te responderá aquí pronto. Escribe 
 unsupported-message = Por ahora solo puedo leer texto y botones. Dime con palabras a dónde vas, por ejemplo "Italia, 1 semana".
 stale-choice = Esa lista ya no está al día, así que no hice nada con ella. Aquí tienes las opciones actuales.
 stale-choice-restart = Esa lista ya no está al día, así que no hice nada con ella. ¿A dónde viajas?
-unknown-input = No te entendí. Dime a dónde vas (por ejemplo "España, 5 días") o escribe "ayuda".
 
 limit-searches = Estás buscando más rápido de lo que puedo seguirte. Espera un minuto y vuelve a intentarlo.
 limit-orders = Llegaste al límite diario de pedidos de eSIM ({ $limit }). Escribe "agente" si necesitas más.

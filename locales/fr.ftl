@@ -96,7 +96,6 @@ with-agent = Une personne de notre équipe va vous répondre ici très bientôt.
 unsupported-message = Pour l'instant, je ne lis que le texte et les boutons. Dites-moi par écrit où vous partez, par exemple « Italie, 1 semaine ».
 stale-choice = Cette liste n'est plus à jour, je n'en ai donc pas tenu compte. Voici les options actuelles.
 stale-choice-restart = Cette liste n'est plus à jour, je n'en ai donc pas tenu compte. Où partez-vous ?
-unknown-input = Je n'ai pas compris. Dites-moi où vous partez (par exemple « Espagne, 5 jours ») ou écrivez « aide ».
 
 limit-searches = Vous cherchez plus vite que je ne peux suivre. Attendez une minute, puis réessayez.
 limit-orders = Vous avez atteint la limite quotidienne de commandes d'eSIM ({ $limit }). Écrivez « humain » s'il vous en faut plus.

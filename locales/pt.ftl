@@ -95,7 +95,6 @@ with-agent = Uma pessoa da nossa equipe vai responder aqui em breve. Escreva "me
 unsupported-message = Por enquanto só consigo ler texto e botões. Escreva para onde você vai, por exemplo "Itália, 1 semana".
 stale-choice = Essa lista está desatualizada, então não fiz nada com ela. Aqui estão as opções atuais.
 stale-choice-restart = Essa lista está desatualizada, então não fiz nada com ela. Para onde você vai?
-unknown-input = Não entendi. Diga para onde você vai (por exemplo "Espanha, 5 dias") ou escreva "ajuda".
 
 limit-searches = Você está buscando mais rápido do que eu consigo acompanhar. Espere um minuto e tente de novo.
 limit-orders = Você atingiu o limite diário de pedidos de eSIM ({ $limit }). Escreva "agente" se precisar de mais.

@@ -13,10 +13,10 @@
 
 pub mod channel;
 pub mod step;
-pub mod texts;
-pub mod words;
 #[cfg(test)]
 mod step_tests;
+pub mod texts;
+pub mod words;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -275,7 +275,6 @@ impl Bot {
             idle_restart_secs: i64::try_from(self.settings.idle_restart.as_secs())
                 .unwrap_or(i64::MAX),
             customer_token: &keys.tag()[..10],
-            orders_per_day: self.settings.orders_per_day,
             texts: Texts::global(),
         };
         let (mut next, actions) = step(conversation, input, &context);
@@ -620,7 +619,11 @@ impl TurnHandler for Bot {
                     return Ok(());
                 };
                 if matches!(input, Input::Text { .. } | Input::Choice { .. }) {
-                    self.channel.acknowledge(&message.id).await;
+                    // The read receipt and typing indicator go out alongside the turn, not
+                    // before it: a Graph round trip must not delay the answer.
+                    let channel = Arc::clone(&self.channel);
+                    let message_id = message.id.clone();
+                    tokio::spawn(async move { channel.acknowledge(&message_id).await });
                 }
                 self.run(customer, Some(&message.from), &message.id, input)
                     .await

@@ -51,6 +51,11 @@ pub struct Conversation {
     /// The plan whose summary was shown last.
     #[serde(default)]
     pub chosen: Option<usize>,
+    /// When that summary was shown (Unix seconds). Part of the order id, so an id never
+    /// repeats even for a customer whose conversation was forgotten and whose menu numbers
+    /// start again.
+    #[serde(default)]
+    pub chosen_at: i64,
     /// The customer's orders, oldest first.
     #[serde(default)]
     pub orders: Vec<String>,
@@ -281,7 +286,6 @@ pub struct Context<'a> {
     pub idle_restart_secs: i64,
     /// A stable, opaque token of the customer, for order ids.
     pub customer_token: &'a str,
-    pub orders_per_day: u32,
     pub texts: &'a Texts,
 }
 
@@ -311,9 +315,11 @@ impl Turn<'_, '_> {
     fn react(&mut self, input: &Input) {
         if input.is_from_traveller() {
             let idle = self.context.now - self.conversation.last_active;
+            // A person may take long to be answered, and an order in flight is not a flow
+            // to abandon: only a choice in progress starts over.
             let resumable = !matches!(
                 self.conversation.stage,
-                Stage::Start | Stage::Preparing { .. } | Stage::Ordering { .. }
+                Stage::Start | Stage::Preparing { .. } | Stage::Ordering { .. } | Stage::WithAgent
             );
             if self.conversation.last_active > 0
                 && idle > self.context.idle_restart_secs
@@ -335,8 +341,16 @@ impl Turn<'_, '_> {
             Input::Text { body } => self.text(body),
             Input::Choice { id } => self.choice(id),
             Input::Welcome => self.greet(),
+            // A person answering can see photos and voice notes; the bot stays quiet.
+            Input::Unreadable { .. } if self.conversation.stage == Stage::WithAgent => {}
             Input::Unreadable { .. } => self.say("unsupported-message", &[]),
             Input::SearchDone(outcome) => self.search_done(outcome),
+            // The eSIM came first (a retried turn): nothing left to announce.
+            Input::OrderPlaced { order_id } if self.conversation.delivered.contains(order_id) => {
+                if !self.conversation.orders.contains(order_id) {
+                    self.conversation.orders.push(order_id.clone());
+                }
+            }
             Input::OrderPlaced { order_id } => {
                 self.conversation.stage = Stage::Preparing {
                     order_id: order_id.clone(),
@@ -608,6 +622,7 @@ impl Turn<'_, '_> {
             return self.stale_choice();
         };
         self.conversation.chosen = Some(index);
+        self.conversation.chosen_at = self.context.now;
         self.conversation.stage = Stage::ConfirmingPlan;
         self.conversation.menu = self.conversation.menu.wrapping_add(1);
         let menu = self.conversation.menu;
@@ -667,8 +682,8 @@ impl Turn<'_, '_> {
         // One order per summary shown: tapping Buy twice (or a redelivered tap) names the
         // same order, which the order service places only once.
         let order_id = format!(
-            "wa-{}-{}",
-            self.context.customer_token, self.conversation.menu
+            "wa-{}-{}-{}",
+            self.context.customer_token, self.conversation.chosen_at, self.conversation.menu
         );
         self.conversation.stage = Stage::Ordering {
             order_id: order_id.clone(),
@@ -696,11 +711,12 @@ impl Turn<'_, '_> {
             .len()
             .saturating_sub(ORDERS_MEMORY);
         self.conversation.delivered.drain(..excess);
-        if self.conversation.stage
-            == (Stage::Preparing {
-                order_id: order_id.to_owned(),
-            })
-        {
+        let waiting = matches!(
+            &self.conversation.stage,
+            Stage::Preparing { order_id: waited } | Stage::Ordering { order_id: waited }
+                if waited == order_id
+        );
+        if waiting {
             self.conversation.stage = Stage::Delivered;
         }
         let caption = self.text_of("esim-ready-caption", &[("plan", Arg::Text(plan))]);

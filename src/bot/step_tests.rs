@@ -22,7 +22,6 @@ fn context(now: i64) -> Context<'static> {
         now,
         idle_restart_secs: IDLE_RESTART_SECS,
         customer_token: TOKEN,
-        orders_per_day: 5,
         texts: Texts::global(),
     }
 }
@@ -221,17 +220,17 @@ fn chat_at(at: At) -> Chat {
             chat
         }
     };
-    let reached = match (at, chat.stage()) {
+    let reached = matches!(
+        (at, chat.stage()),
         (At::Start, Stage::Start)
-        | (At::AskedDestination, Stage::AskedDestination)
-        | (At::ChoosingPlan, Stage::ChoosingPlan)
-        | (At::ConfirmingPlan, Stage::ConfirmingPlan)
-        | (At::Ordering, Stage::Ordering { .. })
-        | (At::Preparing, Stage::Preparing { .. })
-        | (At::Delivered, Stage::Delivered)
-        | (At::WithAgent, Stage::WithAgent) => true,
-        _ => false,
-    };
+            | (At::AskedDestination, Stage::AskedDestination)
+            | (At::ChoosingPlan, Stage::ChoosingPlan)
+            | (At::ConfirmingPlan, Stage::ConfirmingPlan)
+            | (At::Ordering, Stage::Ordering { .. })
+            | (At::Preparing, Stage::Preparing { .. })
+            | (At::Delivered, Stage::Delivered)
+            | (At::WithAgent, Stage::WithAgent)
+    );
     assert!(reached, "meant to be at {at:?}, got {:?}", chat.stage());
     chat
 }
@@ -421,7 +420,7 @@ fn four_traveller_messages_lead_from_hello_to_an_esim() {
             order_id: order_id.clone()
         }
     );
-    assert_eq!(chat.conversation.orders, [order_id.clone()]);
+    assert_eq!(chat.conversation.orders, std::slice::from_ref(&order_id));
 
     let actions = chat.step(esim_ready(&order_id));
     assert_eq!(
@@ -873,7 +872,7 @@ fn a_greeting_answers_in_its_language() {
 #[test]
 fn a_long_spanish_sentence_switches_to_spanish() {
     let mut chat = chat_at(At::AskedDestination);
-    let sentence = "Necesito un eSIM para viajar a Japón durante dos semanas";
+    let sentence = "Hola, me voy de vacaciones a Tailandia quince días, qué plan me recomiendas?";
 
     let actions = chat.step(text(sentence));
     assert_eq!(
@@ -893,9 +892,27 @@ fn a_long_spanish_sentence_switches_to_spanish() {
 }
 
 #[test]
+fn everyday_spanish_sentences_switch_to_spanish() {
+    for sentence in [
+        // The sentence of words.rs's own test, which fails for the same reason.
+        "Necesito un eSIM para viajar a Japón durante dos semanas",
+        "Quiero una tarjeta eSIM para mi viaje a Italia la próxima semana",
+        "Voy a viajar por Europa durante un mes y necesito internet en el móvil",
+        "Buenas tardes, necesito un plan de datos para Estados Unidos por diez días",
+        "¿Cuánto cuesta un eSIM para México? Me quedo tres semanas",
+    ] {
+        let mut chat = chat_at(At::AskedDestination);
+
+        chat.step(text(sentence));
+
+        assert_eq!(chat.conversation.language, Language::Es, "{sentence}");
+    }
+}
+
+#[test]
 fn francais_switches_to_french_for_good() {
     let mut chat = chat_at(At::AskedDestination);
-    let english = "I would like an eSIM for my holiday in Italy next week please";
+    let english = "I need data for my trip to Japan and Korea for two weeks";
     assert_eq!(words::detect_language(english), Some(Language::En));
 
     let actions = chat.step(text("français"));
@@ -1405,7 +1422,6 @@ fn inputs_and_actions_survive_storage_unchanged() {
 // Bugs found by these tests, left unfixed for review.
 
 #[test]
-#[ignore = "bug: a reply to the agent after 30 idle minutes restarts the bot and searches"]
 fn a_traveller_answering_the_agent_after_a_long_silence_is_left_to_the_agent() {
     let mut chat = chat_at(At::WithAgent);
     // People take time to answer; the traveller replies to them 45 minutes later.
@@ -1422,7 +1438,6 @@ fn a_traveller_answering_the_agent_after_a_long_silence_is_left_to_the_agent() {
 }
 
 #[test]
-#[ignore = "bug: while a person answers, a photo or voice note gets the bot's 'text only' hint"]
 fn a_photo_sent_while_a_person_answers_gets_no_bot_reply() {
     let mut chat = chat_at(At::WithAgent);
 
@@ -1439,7 +1454,6 @@ fn a_photo_sent_while_a_person_answers_gets_no_bot_reply() {
 }
 
 #[test]
-#[ignore = "bug: order ids repeat when a conversation is forgotten (90-day TTL), reusing an old order"]
 fn a_returning_customer_whose_conversation_was_forgotten_gets_a_new_order_id() {
     let buy_japan = |now: i64| {
         let mut chat = Chat::new();
@@ -1461,7 +1475,6 @@ fn a_returning_customer_whose_conversation_was_forgotten_gets_a_new_order_id() {
 }
 
 #[test]
-#[ignore = "bug: OrderPlaced after its EsimReady puts a delivered order back to Preparing for good"]
 fn an_esim_delivered_before_its_order_news_leaves_the_conversation_delivered() {
     let mut chat = chat_at(At::Ordering);
     let order_id = chat.order_id();
@@ -1606,7 +1619,26 @@ fn random_choice(dice: &mut Dice, conversation: &Conversation) -> Input {
     choice(&id)
 }
 
+/// What a traveller following the flow would do next, where the stage suggests it.
+fn sensible_input(dice: &mut Dice, conversation: &Conversation) -> Option<Input> {
+    let menu = conversation.menu;
+    match conversation.stage {
+        Stage::Start | Stage::AskedDestination => Some(text("Japan 10 days")),
+        Stage::ChoosingPlan => {
+            let index = dice.index(conversation.offers.len().max(1));
+            Some(choice(&format!("plan:{menu}:{index}")))
+        }
+        Stage::ConfirmingPlan => Some(choice(&format!("buy:{menu}"))),
+        _ => None,
+    }
+}
+
 fn random_input(dice: &mut Dice, conversation: &Conversation, order_ids: &[String]) -> Input {
+    if dice.chance(35)
+        && let Some(input) = sensible_input(dice, conversation)
+    {
+        return input;
+    }
     let some_order = |dice: &mut Dice| {
         if order_ids.is_empty() || dice.chance(10) {
             format!("wa-{TOKEN}-{}", dice.below(50))
@@ -1615,7 +1647,7 @@ fn random_input(dice: &mut Dice, conversation: &Conversation, order_ids: &[Strin
         }
     };
     match dice.below(20) {
-        0..=5 => text(*dice.pick(RANDOM_TEXTS)),
+        0..=5 => text(dice.pick::<&str>(RANDOM_TEXTS)),
         6..=11 => random_choice(dice, conversation),
         12 => Input::Unreadable {
             kind: (*dice.pick(&["image", "audio", "location"])).to_owned(),
@@ -1674,7 +1706,11 @@ fn check_step(
         let chosen = &before.offers[before.chosen.expect("a plan was chosen")];
         assert_eq!(*package_code, chosen.package_code, "{trace}");
         assert_eq!(*period_days, chosen.period_days, "{trace}");
-        assert_eq!(*order_id, format!("wa-{TOKEN}-{}", before.menu), "{trace}");
+        assert_eq!(
+            *order_id,
+            format!("wa-{TOKEN}-{}-{}", before.chosen_at, before.menu),
+            "{trace}"
+        );
         assert_eq!(
             after.stage,
             Stage::Ordering {
@@ -1793,23 +1829,6 @@ fn random_conversations_never_panic_never_go_silent_and_only_buy_on_buy() {
         assert_eq!(back, conversation, "{trace}");
     }
     // The properties above mean something only if orders and deliveries happened.
-    assert!(orders > 200, "only {orders} orders");
-    assert!(deliveries > 100, "only {deliveries} deliveries");
-}
-
-#[test]
-fn zz_debug_whatlang() {
-    use whatlang::{Detector, Lang};
-    let d = Detector::with_allowlist(vec![Lang::Eng, Lang::Spa, Lang::Por, Lang::Fra, Lang::Deu]);
-    for t in [
-        "Necesito un eSIM para viajar a Japón durante dos semanas",
-        "I would like an eSIM for my holiday in Italy next week please",
-        "Je voudrais une eSIM pour mon voyage en Italie la semaine prochaine",
-        "Ich brauche eine eSIM für meinen Urlaub in Spanien nächste Woche",
-        "Preciso de um eSIM para viajar para Portugal e Espanha no mês que vem",
-        "Hola, necesito datos móviles para mi viaje a Japón y Corea durante dos semanas",
-    ] {
-        let info = d.detect(t);
-        eprintln!("{t:?} -> {:?} reliable={:?} conf={:?}", info.map(|i| i.lang()), info.map(|i| i.is_reliable()), info.map(|i| i.confidence()));
-    }
+    assert!(orders > 1_000, "only {orders} orders");
+    assert!(deliveries > 1_000, "only {deliveries} deliveries");
 }

@@ -187,12 +187,142 @@ pub fn greeting(text: &str) -> Option<Language> {
         .map(|(_, language)| *language)
 }
 
-/// The language a message is written in, when it says so clearly: a greeting, or enough
-/// words for a reliable statistical guess among the languages the bot speaks. Place names
-/// alone ("Japan 10 days") say little, so short messages keep the current language.
+/// Everyday words that belong to one of the bot's languages and to none of the others
+/// (words two of them share, such as Spanish and Portuguese "semanas" or "durante", are
+/// left out).
+/// Statistical detection needs more text than a chat message usually has (it reads
+/// "Necesito un eSIM para viajar a Japón" as Portuguese), while two of these words settle it.
+const MARKERS: &[(Language, &[&str])] = &[
+    (
+        Language::En,
+        &[
+            "i",
+            "need",
+            "want",
+            "the",
+            "and",
+            "for",
+            "my",
+            "trip",
+            "days",
+            "week",
+            "weeks",
+            "going",
+            "travel",
+            "travelling",
+            "traveling",
+            "please",
+            "thanks",
+            "how",
+            "much",
+            "with",
+            "next",
+            "month",
+            "holiday",
+            "vacation",
+        ],
+    ),
+    (
+        Language::Es,
+        &[
+            "necesito",
+            "quiero",
+            "una",
+            "los",
+            "las",
+            "el",
+            "del",
+            "mi",
+            "viaje",
+            "días",
+            "voy",
+            "estoy",
+            "gracias",
+            "cuánto",
+            "cuanto",
+            "cuesta",
+            "vacaciones",
+            "móvil",
+            "movil",
+            "quedo",
+            "y",
+            "tarjeta",
+            "dos",
+            "tres",
+            "diez",
+            "semanas",
+            "mes",
+        ],
+    ),
+    (
+        Language::Pt,
+        &[
+            "preciso", "quero", "uma", "meu", "minha", "viagem", "mês", "vou", "estou", "obrigado",
+            "obrigada", "quanto", "custa", "férias", "ferias", "celular", "não", "você", "dois",
+            "três", "dez", "na", "em",
+        ],
+    ),
+    (
+        Language::Fr,
+        &[
+            "je",
+            "voudrais",
+            "besoin",
+            "une",
+            "les",
+            "des",
+            "mon",
+            "ma",
+            "voyage",
+            "jours",
+            "semaine",
+            "semaines",
+            "mois",
+            "vais",
+            "merci",
+            "combien",
+            "vacances",
+            "prochaine",
+            "pour",
+            "avec",
+            "et",
+            "pendant",
+            "suis",
+        ],
+    ),
+    (
+        Language::De,
+        &[
+            "ich", "brauche", "möchte", "moechte", "eine", "einen", "mein", "meine", "meinen",
+            "reise", "tage", "woche", "wochen", "monat", "danke", "wie", "viel", "kostet",
+            "urlaub", "nächste", "naechste", "für", "fuer", "und", "nach", "mit", "bin",
+        ],
+    ),
+];
+
+/// The language a message is written in, when it says so clearly: a greeting, marker
+/// words of one language clearly outnumbering the others', or enough words for a reliable
+/// statistical guess among the languages the bot speaks. Place names alone ("Japan 10
+/// days") say little, so short messages keep the current language.
 pub fn detect_language(text: &str) -> Option<Language> {
     if let Some(language) = greeting(text) {
         return Some(language);
+    }
+    let lowered = text.to_lowercase();
+    let words: Vec<&str> = lowered
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|word| !word.is_empty())
+        .collect();
+    let mut scores: Vec<(Language, usize)> = MARKERS
+        .iter()
+        .map(|(language, markers)| {
+            let hits = words.iter().filter(|word| markers.contains(word)).count();
+            (*language, hits)
+        })
+        .collect();
+    scores.sort_by_key(|(_, hits)| std::cmp::Reverse(*hits));
+    if scores[0].1 >= 2 && scores[0].1 > scores[1].1 {
+        return Some(scores[0].0);
     }
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     if letters < 16 {

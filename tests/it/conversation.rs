@@ -424,7 +424,11 @@ impl bino::bot::channel::Channel for Flaky {
                 "connection reset".to_owned(),
             ));
         }
-        self.sent.lock().unwrap().push(message.kind().to_owned());
+        let shown = match message {
+            bino::whatsapp::message::Outbound::Text(text) => text.body().to_owned(),
+            other => other.kind().to_owned(),
+        };
+        self.sent.lock().unwrap().push(shown);
         Ok(())
     }
 
@@ -481,7 +485,49 @@ async fn a_turn_that_failed_halfway_is_completed_on_retry_not_decided_again() {
             .await
             .unwrap();
     }
-    assert_eq!(*flaky.sent.lock().unwrap(), ["text"]);
+    let sent = flaky.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("Where are you going"), "{sent:?}");
     let conversation = app.bot.conversation(TRAVELLER).await.unwrap().unwrap();
     assert_eq!(conversation.stage, bino::bot::Stage::AskedDestination);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_over_the_search_limit_gets_a_polite_answer_instead_of_results() {
+    let store: SharedStore = Arc::new(
+        RedisStore::connect(&redis_url().await, &random_prefix())
+            .await
+            .unwrap(),
+    );
+    let recorder = Arc::new(Flaky {
+        failures_left: AtomicUsize::new(0),
+        sent: std::sync::Mutex::new(Vec::new()),
+    });
+    let settings =
+        bino::config::Settings::from_vars(vec![("SEARCHES_PER_MINUTE".to_owned(), "2".to_owned())])
+            .unwrap();
+    let app = bino::app::App::build_with(settings, store, Some(recorder.clone()))
+        .await
+        .unwrap();
+    let identity = bino::whatsapp::Identity {
+        wa_id: Some(TRAVELLER.to_owned()),
+        ..Default::default()
+    };
+    for (n, place) in ["Japan", "Italy", "Peru"].iter().enumerate() {
+        app.bot
+            .run(
+                TRAVELLER,
+                Some(&identity),
+                &format!("wamid.LIMIT-{n}"),
+                bino::bot::Input::Text {
+                    body: (*place).to_owned(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let sent = recorder.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!(&sent[..2], ["list", "list"], "{sent:?}");
+    assert!(sent[2].contains("wait a minute"), "{sent:?}");
 }
