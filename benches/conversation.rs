@@ -19,7 +19,7 @@ use bino::bot::step::{Context, Offer, SearchOutcome, Trip};
 use bino::bot::texts::Texts;
 use bino::bot::{Conversation, Input, step};
 use bino::config::Settings;
-use bino::store::{MemoryStore, RedisStore, SharedStore};
+use bino::store::{MemoryStore, SharedStore};
 use bino::whatsapp::signature::SignatureVerifier;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -29,7 +29,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 mod common;
 
-use common::{print_percentiles, start_redis};
+use common::{BenchRedis, print_percentiles};
 
 const STEPS: usize = 20_000;
 const TRAVELLERS: usize = 300;
@@ -42,28 +42,8 @@ async fn main() {
 
     let memory: SharedStore = Arc::new(MemoryStore::new());
     bench_turns("memory store", memory).await;
-    let mut server = None;
-    let url = match std::env::var("BINO_BENCH_REDIS_URL") {
-        Ok(url) => Some(url),
-        Err(_) => start_redis().map(|(child, url)| {
-            server = Some(child);
-            url
-        }),
-    };
-    match url {
-        Some(url) => {
-            let prefix = format!("bench:{}:", uuid::Uuid::new_v4().simple());
-            let redis: SharedStore = Arc::new(
-                RedisStore::connect(&url, &prefix)
-                    .await
-                    .expect("redis answers"),
-            );
-            bench_turns("redis store", redis).await;
-        }
-        None => println!("redis store: skipped (no redis-server on the PATH)"),
-    }
-    if let Some(mut child) = server {
-        let _ = child.kill();
+    if let Some(redis) = BenchRedis::start() {
+        bench_turns("redis store", redis.store().await).await;
     }
 }
 

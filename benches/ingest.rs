@@ -14,13 +14,13 @@ use std::time::Instant;
 
 use bino::app::App;
 use bino::config::Settings;
-use bino::store::{MemoryStore, RedisStore, SharedStore};
+use bino::store::{MemoryStore, SharedStore};
 use bino::whatsapp::signature::SignatureVerifier;
 use tokio_util::sync::CancellationToken;
 
 mod common;
 
-use common::{print_percentiles, start_redis};
+use common::{BenchRedis, print_percentiles};
 
 const DELIVERIES: usize = 2_000;
 const APP_SECRET: &str = "bench-app-secret";
@@ -32,30 +32,10 @@ async fn main() {
         report("memory store", memory, workers).await;
     }
 
-    let mut server = None;
-    let url = match std::env::var("BINO_BENCH_REDIS_URL") {
-        Ok(url) => Some(url),
-        Err(_) => start_redis().map(|(child, url)| {
-            server = Some(child);
-            url
-        }),
-    };
-    match url {
-        Some(url) => {
-            for workers in [false, true] {
-                let prefix = format!("bench:{}:", uuid::Uuid::new_v4().simple());
-                let redis: SharedStore = Arc::new(
-                    RedisStore::connect(&url, &prefix)
-                        .await
-                        .expect("redis answers"),
-                );
-                report("redis store", redis, workers).await;
-            }
+    if let Some(redis) = BenchRedis::start() {
+        for workers in [false, true] {
+            report("redis store", redis.store().await, workers).await;
         }
-        None => println!("redis store: skipped (no redis-server on the PATH)"),
-    }
-    if let Some(mut child) = server {
-        let _ = child.kill();
     }
 }
 

@@ -12,11 +12,11 @@ use std::time::Instant;
 
 use bino::app::App;
 use bino::config::Settings;
-use bino::store::{MemoryStore, RedisStore, SharedStore};
+use bino::store::{MemoryStore, SharedStore};
 
 mod common;
 
-use common::{print_percentiles, start_redis};
+use common::{BenchRedis, print_percentiles};
 
 const SEARCHES: usize = 1_000;
 const COUNTRIES: [&str; 10] = ["JP", "US", "GB", "FR", "TH", "DE", "IT", "ES", "KR", "MX"];
@@ -39,27 +39,8 @@ async fn main() {
     let memory: SharedStore = Arc::new(MemoryStore::new());
     report("memory store", memory).await;
 
-    let mut server = None;
-    let url = match std::env::var("BINO_BENCH_REDIS_URL") {
-        Ok(url) => Some(url),
-        Err(_) => start_redis().map(|(child, url)| {
-            server = Some(child);
-            url
-        }),
-    };
-    match url {
-        Some(url) => {
-            let redis: SharedStore = Arc::new(
-                RedisStore::connect(&url, "bench:")
-                    .await
-                    .expect("redis answers"),
-            );
-            report("redis store", redis).await;
-        }
-        None => println!("redis store: skipped (no redis-server on the PATH)"),
-    }
-    if let Some(mut child) = server {
-        let _ = child.kill();
+    if let Some(redis) = BenchRedis::start() {
+        report("redis store", redis.store().await).await;
     }
 }
 

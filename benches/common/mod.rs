@@ -1,7 +1,51 @@
 //! What the benchmarks share: a throwaway Redis and percentile printing.
 
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
+
+use bino::store::{RedisStore, SharedStore};
+
+/// The Redis a benchmark runs against: `BINO_BENCH_REDIS_URL`, or a `redis-server` started
+/// for the run (stopped when this is dropped). `None` when neither is available.
+pub struct BenchRedis {
+    url: String,
+    server: Option<Child>,
+}
+
+impl BenchRedis {
+    pub fn start() -> Option<BenchRedis> {
+        if let Ok(url) = std::env::var("BINO_BENCH_REDIS_URL") {
+            return Some(BenchRedis { url, server: None });
+        }
+        let started = start_redis();
+        if started.is_none() {
+            println!("redis store: skipped (no redis-server on the PATH)");
+        }
+        started.map(|(child, url)| BenchRedis {
+            url,
+            server: Some(child),
+        })
+    }
+
+    /// A store over this Redis under a fresh key prefix, so runs never see each other.
+    pub async fn store(&self) -> SharedStore {
+        let prefix = format!("bench:{}:", uuid::Uuid::new_v4().simple());
+        Arc::new(
+            RedisStore::connect(&self.url, &prefix)
+                .await
+                .expect("redis answers"),
+        )
+    }
+}
+
+impl Drop for BenchRedis {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.server {
+            let _ = child.kill();
+        }
+    }
+}
 
 pub fn print_percentiles(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
@@ -16,7 +60,7 @@ pub fn print_percentiles(label: &str, mut samples: Vec<Duration>) {
 
 /// Starts `redis-server` on a free port without persistence; `None` when it is not on the
 /// PATH. The caller kills the child when done.
-pub fn start_redis() -> Option<(Child, String)> {
+fn start_redis() -> Option<(Child, String)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .ok()?
         .local_addr()
