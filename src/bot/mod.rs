@@ -670,6 +670,8 @@ fn input_of(message: &InboundMessage) -> Option<Input> {
         Content::Unsupported { .. } | Content::Unknown { .. } => Input::Unreadable {
             kind: "unknown".to_owned(),
         },
+        // TODO: move the conversation to the new key when a system notice says the user
+        // changed number or BSUID; until then such a user starts afresh in chat.
         Content::Reaction { .. }
         | Content::Revoke { .. }
         | Content::Edit { .. }

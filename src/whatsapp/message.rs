@@ -60,6 +60,8 @@ pub const TEMPLATE_MAX_BUTTONS: usize = 10;
 /// Characters are Unicode scalar values: an accented letter typed as one code point counts
 /// one, an emoji made of several code points (a flag, a family) counts several and may be
 /// cut between them.
+// TODO: cut on grapheme boundaries; Meta does not say whether it counts code points or
+// UTF-16 units, and a flag emoji cut in half shows as two letters.
 pub fn truncate(text: &str, max_chars: usize) -> Cow<'_, str> {
     // The byte offset of character number `max_chars`, if there is one: past it the text is
     // too long.
