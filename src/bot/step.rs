@@ -602,7 +602,7 @@ impl Turn<'_, '_> {
                 }
                 (
                     format!("plan:{menu}:{index}"),
-                    offer.name.clone(),
+                    list_title(&offer.name),
                     description,
                 )
             })
@@ -796,8 +796,49 @@ impl Turn<'_, '_> {
     }
 }
 
+/// A plan's name as a list row shows it: without parenthesised detail ("Europe (42 areas)
+/// 5GB 30Days" → "Europe 5GB 30Days"), so the data and days survive WhatsApp's 24-character
+/// row titles; the summary shows the full name.
+fn list_title(name: &str) -> String {
+    let mut title = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => title.push(c),
+            _ => {}
+        }
+    }
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.is_empty() {
+        name.to_owned()
+    } else {
+        title
+    }
+}
+
 /// The short reference of an order shown to the traveller.
 fn short_ref(order_id: &str) -> String {
     let tail: String = order_id.chars().rev().take(8).collect();
     tail.chars().rev().collect::<String>().to_uppercase()
+}
+
+#[cfg(test)]
+mod list_title_tests {
+    use super::list_title;
+
+    #[test]
+    fn list_titles_drop_parenthesised_detail_only() {
+        assert_eq!(
+            list_title("Europe (42 areas) 5GB 30Days"),
+            "Europe 5GB 30Days"
+        );
+        assert_eq!(list_title("Japan 10GB 30Days"), "Japan 10GB 30Days");
+        assert_eq!(list_title("(odd)"), "(odd)");
+        assert_eq!(
+            list_title("Global (120+ areas) 3GB 15Days"),
+            "Global 3GB 15Days"
+        );
+    }
 }
