@@ -73,6 +73,7 @@ fn bench_step() {
     let found = Input::SearchDone(SearchOutcome::Found {
         trip: Trip {
             label: "Japan".to_owned(),
+            query: "Japan, 10 days".to_owned(),
             days: Some(10),
             places: 1,
         },

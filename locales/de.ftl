@@ -99,3 +99,5 @@ stale-choice-restart = Diese Liste ist nicht mehr aktuell, deshalb habe ich nich
 limit-searches = Du suchst schneller, als ich hinterherkomme. Warte bitte eine Minute und versuch es dann noch mal.
 limit-orders = Du hast das Tageslimit für eSIM-Bestellungen ({ $limit }) erreicht. Schreib „Mensch“, wenn du mehr brauchst.
 language-set = Okay, ich schreibe dir ab jetzt auf Deutsch.
+pick-a-number = Wähl einen Tarif aus der Liste: tipp ihn an oder schreib seine Nummer (1 bis { $count }).
+trip-worldwide = die ganze Welt

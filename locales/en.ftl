@@ -99,3 +99,5 @@ stale-choice-restart = That list is out of date, so I haven't acted on it. Where
 limit-searches = You're searching faster than I can keep up. Please wait a minute and try again.
 limit-orders = You've reached today's limit of eSIM orders ({ $limit }). Write "agent" if you need more.
 language-set = OK, I'll write in English.
+pick-a-number = Pick a plan from the list: tap it, or type its number (1 to { $count }).
+trip-worldwide = anywhere in the world

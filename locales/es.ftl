@@ -99,3 +99,5 @@ stale-choice-restart = Esa lista ya no está al día, así que no hice nada con 
 limit-searches = Estás buscando más rápido de lo que puedo seguirte. Espera un minuto y vuelve a intentarlo.
 limit-orders = Llegaste al límite diario de pedidos de eSIM ({ $limit }). Escribe "agente" si necesitas más.
 language-set = Vale, te escribo en español.
+pick-a-number = Elige un plan de la lista: tócalo o escribe su número (del 1 al { $count }).
+trip-worldwide = cualquier lugar del mundo

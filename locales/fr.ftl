@@ -100,3 +100,5 @@ stale-choice-restart = Cette liste n'est plus à jour, je n'en ai donc pas tenu 
 limit-searches = Vous cherchez plus vite que je ne peux suivre. Attendez une minute, puis réessayez.
 limit-orders = Vous avez atteint la limite quotidienne de commandes d'eSIM ({ $limit }). Écrivez « humain » s'il vous en faut plus.
 language-set = D'accord, je vous écris en français.
+pick-a-number = Choisissez un forfait dans la liste : touchez-le ou tapez son numéro (de 1 à { $count }).
+trip-worldwide = partout dans le monde

@@ -99,3 +99,5 @@ stale-choice-restart = Essa lista está desatualizada, então não fiz nada com 
 limit-searches = Você está buscando mais rápido do que eu consigo acompanhar. Espere um minuto e tente de novo.
 limit-orders = Você atingiu o limite diário de pedidos de eSIM ({ $limit }). Escreva "agente" se precisar de mais.
 language-set = Certo, vou escrever em português.
+pick-a-number = Escolha um plano da lista: toque nele ou digite o número (de 1 a { $count }).
+trip-worldwide = qualquer lugar do mundo

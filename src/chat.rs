@@ -52,8 +52,12 @@ pub async fn run(settings: Settings, options: ChatOptions) -> anyhow::Result<()>
         ),
         None => Arc::new(MemoryStore::new()),
     };
-    std::fs::create_dir_all(&options.qr_dir)
-        .with_context(|| format!("could not create {}", options.qr_dir.display()))?;
+    if let Err(error) = std::fs::create_dir_all(&options.qr_dir) {
+        eprintln!(
+            "bino: QR codes cannot be saved in {} ({error}); they are still drawn here",
+            options.qr_dir.display()
+        );
+    }
     let terminal = Arc::new(Terminal::new(options.qr_dir.clone()));
     let app = App::build_with(settings, store, Some(terminal.clone())).await?;
     let shutdown = CancellationToken::new();
@@ -97,6 +101,8 @@ pub async fn run(settings: Settings, options: ChatOptions) -> anyhow::Result<()>
             }
             prompt();
         }
+        // Input piped in ends before the eSIM arrives; wait for it as a script does.
+        wait_for_delivery(&app).await;
     }
 
     shutdown.cancel();
@@ -264,11 +270,15 @@ impl Channel for Terminal {
             .map_err(|error| ChannelError::Dropped(error.to_string()))?;
         let png = crate::delivery::render_png(activation_code)
             .map_err(|error| ChannelError::Dropped(error.to_string()))?;
-        let saved = self
-            .save_png(&png)
-            .map_err(|error| ChannelError::Dropped(format!("QR code not saved: {error}")))?;
         println!("\nbino> {caption}\n{drawing}");
-        println!("      (QR code saved as {})\n", display(&saved));
+        // Not being able to save the image must not hide the code drawn above.
+        match self.save_png(&png) {
+            Ok(saved) => println!("      (QR code saved as {})\n", display(&saved)),
+            Err(error) => println!(
+                "      (QR code not saved in {}: {error})\n",
+                display(&self.qr_dir)
+            ),
+        }
         Ok(())
     }
 

@@ -326,9 +326,19 @@ impl Bot {
         let to = &conversation.identity;
         match action {
             Action::Send(reply) => {
-                let message = outbound(reply).map_err(|error| TurnError(error.to_string()))?;
-                self.deliver(customer, to, &message, reply_purpose(reply))
-                    .await?;
+                match outbound(reply) {
+                    Ok(message) => {
+                        self.deliver(customer, to, &message, reply_purpose(reply))
+                            .await?;
+                    }
+                    // A reply WhatsApp would refuse is a bug; trying again cannot fix it,
+                    // so it is counted and the turn goes on.
+                    Err(error) => {
+                        tracing::error!(%error, purpose = reply_purpose(reply), "bot reply could not be built");
+                        metrics::counter!("bino_bot_messages_dropped_total", "purpose" => "unbuildable")
+                            .increment(1);
+                    }
+                }
                 Ok(None)
             }
             Action::Search { text } => {
@@ -427,9 +437,15 @@ impl Bot {
     async fn search(&self, text: &str, language: Language) -> SearchOutcome {
         let query = self.discovery.understand(text).await;
         if !query.has_destination() {
+            if query.days.is_some() || query.data_bytes.is_some() || query.unlimited {
+                return SearchOutcome::DetailsOnly {
+                    text: text.to_owned(),
+                };
+            }
             return SearchOutcome::NoDestination;
         }
-        let trip = trip_of(&query, language);
+        let mut trip = trip_of(&query, language);
+        trip.query = text.to_owned();
         let packages = match self
             .catalog
             .packages_for_trip(query.countries.iter().copied(), query.global)
@@ -728,7 +744,7 @@ fn trip_of(query: &crate::discovery::TripQuery, language: Language) -> Trip {
             .collect();
     }
     if query.global && names.is_empty() {
-        names.push("🌍".to_owned());
+        names.push(Texts::global().get(language, "trip-worldwide", &[]));
     }
     let places = if query.regions.is_empty() {
         query.countries.len().max(1)
@@ -742,6 +758,7 @@ fn trip_of(query: &crate::discovery::TripQuery, language: Language) -> Trip {
     };
     Trip {
         label,
+        query: String::new(),
         days: query.days,
         places,
     }

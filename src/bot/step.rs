@@ -95,6 +95,9 @@ pub enum Stage {
 pub struct Trip {
     /// "Japan and South Korea", in the traveller's language where names are known.
     pub label: String,
+    /// What the traveller wrote to name it, so a later "10 days" can refine the search.
+    #[serde(default)]
+    pub query: String,
     pub days: Option<u32>,
     /// How many places the traveller named (countries, or 1 for a region or global).
     pub places: usize,
@@ -184,9 +187,18 @@ impl Input {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum SearchOutcome {
-    Found { trip: Trip, offers: Vec<Offer> },
+    Found {
+        trip: Trip,
+        offers: Vec<Offer>,
+    },
     NoDestination,
-    NoPlans { trip: Trip },
+    /// No place, but trip details (days, data): they refine the previous destination.
+    DetailsOnly {
+        text: String,
+    },
+    NoPlans {
+        trip: Trip,
+    },
     Unavailable,
 }
 
@@ -407,6 +419,20 @@ impl Turn<'_, '_> {
             // A person is answering; the bot stays out of the way.
             return;
         }
+        if self.conversation.stage == Stage::ChoosingPlan
+            && let Ok(number) = body.trim().trim_end_matches('.').parse::<usize>()
+        {
+            // Travellers type the number of a row as often as they tap it.
+            let count = self.conversation.offers.len();
+            match number.checked_sub(1).filter(|index| *index < count) {
+                Some(index) => self.show_summary(index),
+                None => self.say(
+                    "pick-a-number",
+                    &[("count", Arg::Number(i64::try_from(count).unwrap_or(0)))],
+                ),
+            }
+            return;
+        }
         // Anything else may name a destination; the search says whether it does.
         self.actions.push(Action::Search {
             text: body.to_owned(),
@@ -543,6 +569,13 @@ impl Turn<'_, '_> {
                     self.say("no-destination", &[]);
                 }
             }
+            SearchOutcome::DetailsOnly { text } => match &self.conversation.trip {
+                Some(trip) if !trip.query.is_empty() => {
+                    let text = format!("{} {text}", trip.query);
+                    self.actions.push(Action::Search { text });
+                }
+                _ => self.say("no-destination", &[]),
+            },
             SearchOutcome::NoPlans { trip } => {
                 self.forget_choices();
                 self.conversation.stage = Stage::AskedDestination;
@@ -570,13 +603,13 @@ impl Turn<'_, '_> {
                 ("days", Arg::Number(i64::from(days))),
             ],
         );
-        let rows = self
-            .conversation
-            .offers
-            .clone()
+        let offers = self.conversation.offers.clone();
+        let titles = row_titles(&offers);
+        let rows = offers
             .iter()
+            .zip(titles)
             .enumerate()
-            .map(|(index, offer)| {
+            .map(|(index, (offer, title))| {
                 let validity =
                     self.text_of("plan-days", &[("days", Arg::Number(i64::from(offer.days)))]);
                 let mut description = self.text_of(
@@ -600,11 +633,12 @@ impl Turn<'_, '_> {
                     );
                     description = format!("{description} · {partial}");
                 }
-                (
-                    format!("plan:{menu}:{index}"),
-                    list_title(&offer.name),
-                    description,
-                )
+                // A title that had to leave the plan's name out leaves it to the description.
+                let short_name = list_title(&offer.name);
+                if title != short_name {
+                    description = format!("{short_name} · {description}");
+                }
+                (format!("plan:{menu}:{index}"), title, description)
             })
             .collect();
         let reply = Reply::List {
@@ -796,6 +830,37 @@ impl Turn<'_, '_> {
     }
 }
 
+/// The most characters of a list row title WhatsApp shows.
+const ROW_TITLE_CHARS: usize = 24;
+
+/// One title per offer, each within WhatsApp's limit and all different, since WhatsApp
+/// refuses a list whose rows share a title and a traveller could not tell them apart: the
+/// name without detail when it fits, else the plan's data and days, numbered when two
+/// plans would still read the same.
+fn row_titles(offers: &[Offer]) -> Vec<String> {
+    let mut titles: Vec<String> = offers
+        .iter()
+        .map(|offer| {
+            let short = list_title(&offer.name);
+            if short.chars().count() <= ROW_TITLE_CHARS {
+                short
+            } else {
+                format!("{} · {}d", offer.data, offer.days)
+            }
+        })
+        .collect();
+    for index in 0..titles.len() {
+        if titles[..index].contains(&titles[index]) || titles[index + 1..].contains(&titles[index])
+        {
+            let suffix = format!(" #{}", index + 1);
+            let keep = ROW_TITLE_CHARS.saturating_sub(suffix.chars().count());
+            let base: String = titles[index].chars().take(keep).collect();
+            titles[index] = format!("{}{suffix}", base.trim_end());
+        }
+    }
+    titles
+}
+
 /// A plan's name as a list row shows it: without parenthesised detail ("Europe (42 areas)
 /// 5GB 30Days" → "Europe 5GB 30Days"), so the data and days survive WhatsApp's 24-character
 /// row titles; the summary shows the full name.
@@ -818,15 +883,48 @@ fn list_title(name: &str) -> String {
     }
 }
 
-/// The short reference of an order shown to the traveller.
+/// The short reference of an order shown to the traveller: eight characters that
+/// support can match to the order, unlike a slice of the id, which repeats its prefix.
 fn short_ref(order_id: &str) -> String {
-    let tail: String = order_id.chars().rev().take(8).collect();
-    tail.chars().rev().collect::<String>().to_uppercase()
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(order_id.as_bytes())[..4]).to_uppercase()
 }
 
 #[cfg(test)]
 mod list_title_tests {
     use super::list_title;
+
+    #[test]
+    fn row_titles_fit_and_never_repeat() {
+        let offer = |name: &str, data: &str, days: u32| super::Offer {
+            package_code: name.to_owned(),
+            name: name.to_owned(),
+            data: data.to_owned(),
+            days,
+            period_days: None,
+            price: "1.00".to_owned(),
+            covers: Vec::new(),
+            whole_trip: true,
+            starts_on_first_use: true,
+        };
+        let offers = [
+            offer("United States & Canada 5GB 30Days", "5 GB", 30),
+            offer("United States & Canada 5GB 7Days", "5 GB", 7),
+            offer("Global (130 areas) 3GB 15Days", "3 GB", 15),
+            offer("Global (139 areas) 3GB 15Days", "3 GB", 15),
+            offer("United States & Canada 5GB 30Days (fast)", "5 GB", 30),
+        ];
+        let titles = super::row_titles(&offers);
+        assert_eq!(titles[1], "5 GB · 7d");
+        for (index, title) in titles.iter().enumerate() {
+            assert!(title.chars().count() <= 24, "{title}");
+            assert_eq!(
+                titles.iter().filter(|other| *other == title).count(),
+                1,
+                "{index}: {titles:?}"
+            );
+        }
+    }
 
     #[test]
     fn list_titles_drop_parenthesised_detail_only() {

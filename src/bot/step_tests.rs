@@ -67,6 +67,7 @@ fn offer(index: u32) -> Offer {
 fn trip(label: &str, days: Option<u32>, places: usize) -> Trip {
     Trip {
         label: label.to_owned(),
+        query: label.to_owned(),
         days,
         places,
     }
@@ -412,8 +413,12 @@ fn four_traveller_messages_lead_from_hello_to_an_esim() {
     });
     let placed = only_text(&actions);
     assert!(placed.contains("preparing"), "{placed}");
-    let reference = order_id[order_id.len() - 8..].to_uppercase();
-    assert!(placed.contains(&reference), "{placed}");
+    // The reference is eight hex characters derived from the order id.
+    let reference = placed
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|word| word.len() == 8 && word.chars().all(|c| c.is_ascii_hexdigit()))
+        .expect("a reference");
+    assert_eq!(reference, reference.to_uppercase(), "{placed}");
     assert_eq!(
         chat.stage(),
         &Stage::Preparing {
@@ -1831,4 +1836,54 @@ fn random_conversations_never_panic_never_go_silent_and_only_buy_on_buy() {
     // The properties above mean something only if orders and deliveries happened.
     assert!(orders > 1_000, "only {orders} orders");
     assert!(deliveries > 1_000, "only {deliveries} deliveries");
+}
+
+#[test]
+fn a_typed_row_number_picks_that_plan_and_a_wrong_one_is_explained() {
+    let mut chat = chat_at(At::ChoosingPlan);
+    let offers = chat.conversation.offers.clone();
+
+    let actions = chat.step(text("2"));
+    assert_eq!(chat.conversation.chosen, Some(1));
+    assert!(
+        matches!(actions.as_slice(), [Action::Send(Reply::Buttons { body, .. })] if body.contains(&offers[1].name))
+    );
+
+    let mut chat = chat_at(At::ChoosingPlan);
+    let actions = chat.step(text("99"));
+    let count = i64::try_from(offers.len()).unwrap();
+    assert_eq!(
+        only_text(&actions),
+        says(
+            Language::En,
+            "pick-a-number",
+            &[("count", Arg::Number(count))]
+        )
+    );
+    assert_eq!(chat.stage(), &Stage::ChoosingPlan);
+}
+
+#[test]
+fn a_trip_length_sent_alone_refines_the_previous_destination() {
+    let mut chat = chat_at(At::ChoosingPlan);
+    let place = chat.conversation.trip.clone().unwrap().query;
+
+    let actions = chat.step(Input::SearchDone(SearchOutcome::DetailsOnly {
+        text: "10 days".to_owned(),
+    }));
+    assert_eq!(
+        actions,
+        [Action::Search {
+            text: format!("{place} 10 days")
+        }]
+    );
+
+    let mut fresh = chat_at(At::AskedDestination);
+    let actions = fresh.step(Input::SearchDone(SearchOutcome::DetailsOnly {
+        text: "10 days".to_owned(),
+    }));
+    assert_eq!(
+        only_text(&actions),
+        says(Language::En, "no-destination", &[])
+    );
 }

@@ -225,6 +225,7 @@ mod tests {
             ("total", Arg::Text("10 GB")),
             ("expires", Arg::Text("none")),
             ("limit", Arg::Number(3)),
+            ("count", Arg::Number(10)),
         ];
         for language in Language::ALL {
             for id in texts.ids(language) {

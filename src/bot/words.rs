@@ -189,7 +189,7 @@ pub fn greeting(text: &str) -> Option<Language> {
 
 /// Everyday words that belong to one of the bot's languages and to none of the others
 /// (words two of them share, such as Spanish and Portuguese "semanas" or "durante", are
-/// left out).
+/// left out; "dias" counts for Portuguese, since Spanish writes "días").
 /// Statistical detection needs more text than a chat message usually has (it reads
 /// "Necesito un eSIM para viajar a Japón" as Portuguese), while two of these words settle it.
 const MARKERS: &[(Language, &[&str])] = &[
@@ -220,6 +220,9 @@ const MARKERS: &[(Language, &[&str])] = &[
             "month",
             "holiday",
             "vacation",
+            "hi",
+            "hello",
+            "hey",
         ],
     ),
     (
@@ -252,6 +255,9 @@ const MARKERS: &[(Language, &[&str])] = &[
             "diez",
             "semanas",
             "mes",
+            "hola",
+            "buenos",
+            "buenas",
         ],
     ),
     (
@@ -259,7 +265,7 @@ const MARKERS: &[(Language, &[&str])] = &[
         &[
             "preciso", "quero", "uma", "meu", "minha", "viagem", "mês", "vou", "estou", "obrigado",
             "obrigada", "quanto", "custa", "férias", "ferias", "celular", "não", "você", "dois",
-            "três", "dez", "na", "em",
+            "três", "dez", "na", "em", "dias", "um", "olá", "oi", "bom", "dia", "pro", "pra",
         ],
     ),
     (
@@ -288,6 +294,13 @@ const MARKERS: &[(Language, &[&str])] = &[
             "et",
             "pendant",
             "suis",
+            "pars",
+            "partir",
+            "bonjour",
+            "salut",
+            "au",
+            "aux",
+            "vers",
         ],
     ),
     (
@@ -295,7 +308,8 @@ const MARKERS: &[(Language, &[&str])] = &[
         &[
             "ich", "brauche", "möchte", "moechte", "eine", "einen", "mein", "meine", "meinen",
             "reise", "tage", "woche", "wochen", "monat", "danke", "wie", "viel", "kostet",
-            "urlaub", "nächste", "naechste", "für", "fuer", "und", "nach", "mit", "bin",
+            "urlaub", "nächste", "naechste", "für", "fuer", "und", "nach", "mit", "bin", "hallo",
+            "fahre", "fliege",
         ],
     ),
 ];
@@ -430,6 +444,19 @@ mod tests {
             Some(Language::Pt)
         );
         assert_eq!(detect_language("Japan 10 days"), None);
+        for portuguese in [
+            "Olá, vou para Portugal 5 dias",
+            "Oi, vou para o Brasil por 5 dias",
+            "Bom dia! Brasil 5 dias",
+            "Quero um eSIM para o Brasil",
+        ] {
+            assert_eq!(
+                detect_language(portuguese),
+                Some(Language::Pt),
+                "{portuguese}"
+            );
+        }
+        assert_eq!(detect_language("je pars en Espagne"), Some(Language::Fr));
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub(super) struct Handshake {
     ),
     responses(
         (status = 200, description = "The challenge, as text/plain", body = String),
+        (status = 400, description = "No hub.challenge to echo", body = super::error::ErrorBody),
         (status = 403, description = "Wrong mode or token", body = super::error::ErrorBody),
     )
 )]
@@ -79,9 +80,20 @@ pub(super) async fn verify_subscription(
     if handshake.mode.as_deref() != Some("subscribe") || !bool::from(expected.ct_eq(presented)) {
         return Err(forbidden());
     }
-    let challenge = handshake.challenge.unwrap_or_default();
+    let Some(challenge) = handshake
+        .challenge
+        .filter(|challenge| !challenge.is_empty())
+    else {
+        return Err(ApiError::bad_request(
+            "missing_challenge",
+            "hub.challenge is required: it is echoed back to Meta",
+        ));
+    };
     Ok((
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
         challenge,
     )
         .into_response())
@@ -94,7 +106,7 @@ pub(super) async fn verify_subscription(
     request_body(content = serde_json::Value, description = "A WhatsApp Business Account webhook: {object, entry: [{changes: [{field, value}]}]}"),
     responses(
         (status = 200, description = "Stored; every update in it will be handled"),
-        (status = 400, description = "Signed, but not JSON", body = super::error::ErrorBody),
+        (status = 400, description = "Signed, but not a JSON object", body = super::error::ErrorBody),
         (status = 401, description = "Signature missing or wrong; nothing stored", body = super::error::ErrorBody),
         (status = 413, description = "Over 3 MB", body = super::error::ErrorBody),
         (status = 503, description = "Inbox unavailable; Meta retries", body = super::error::ErrorBody),
@@ -126,11 +138,20 @@ pub(super) async fn receive_delivery(
     // Meta only sends JSON; a signed body that is not JSON can never be handled, so it is
     // refused now rather than dead-lettered later. Reading it as a value also applies the
     // parser's nesting limit, which the worker's parse would hit too.
-    if let Err(error) = serde_json::from_slice::<serde_json::Value>(&body) {
-        return Err(ApiError::bad_request(
-            "malformed_json",
-            format!("the body is not valid JSON: {error}"),
-        ));
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(value) if value.is_object() => {}
+        Ok(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_event",
+                "the body is JSON but not an object; Meta sends {\"object\": ..., \"entry\": [...]}",
+            ));
+        }
+        Err(error) => {
+            return Err(ApiError::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {error}"),
+            ));
+        }
     }
 
     whatsapp::enqueue(app.store.as_ref(), &body)

@@ -46,6 +46,7 @@ impl AllocationPoller {
             if let Err(error) = step {
                 tracing::warn!(%error, "allocation poller could not read its stream");
                 super::pause_after_store_error().await;
+                super::recreate_group(self.store.as_ref(), ALLOCATION_STREAM, GROUP).await;
             }
         }
     }

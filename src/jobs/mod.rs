@@ -18,6 +18,15 @@ pub fn consumer_name() -> String {
     format!("{host}-{}-{}", std::process::id(), &unique[..8])
 }
 
+/// Creates a worker's consumer group again after a failed read. A Redis that restarted
+/// without its data (no persistence, or a failover to an empty replica) has lost the
+/// groups, and reads then fail for ever; creating an existing group changes nothing.
+pub(crate) async fn recreate_group(store: &dyn crate::store::Store, stream: &str, group: &str) {
+    if let Err(error) = store.stream_ensure_group(stream, group).await {
+        tracing::debug!(%error, stream, "consumer group not recreated yet");
+    }
+}
+
 /// Waits before the next attempt after a store failure, so a Redis outage is not a busy loop.
 pub(crate) async fn pause_after_store_error() {
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -69,6 +69,7 @@ impl SupplierEventWorker {
                 Err(error) => {
                     tracing::warn!(%error, "supplier inbox unreadable, retrying");
                     super::pause_after_store_error().await;
+                    super::recreate_group(self.store.as_ref(), INBOX, GROUP).await;
                 }
             }
         }
@@ -100,6 +101,8 @@ impl SupplierEventWorker {
                     .unwrap_or(1);
                 if attempts >= MAX_ATTEMPTS {
                     tracing::error!(%error, attempts, "supplier event failed repeatedly, moved to dead letters");
+                    metrics::counter!("bino_inbox_dead_letters_total", "inbox" => "supplier")
+                        .increment(1);
                     let letter = serde_json::json!({
                         "entry": entry.id,
                         "error": error,

@@ -300,6 +300,7 @@ impl WhatsAppWorker {
                 Err(error) => {
                     tracing::warn!(%error, "WhatsApp inbox unreadable, retrying");
                     super::pause_after_store_error().await;
+                    super::recreate_group(self.store.as_ref(), INBOX, SPLIT_GROUP).await;
                 }
             }
         }
@@ -466,6 +467,7 @@ impl WhatsAppWorker {
                 Err(error) => {
                     tracing::warn!(%error, "WhatsApp announcements unreadable, retrying");
                     super::pause_after_store_error().await;
+                    super::recreate_group(self.store.as_ref(), READY, TURN_GROUP).await;
                     continue;
                 }
             };
@@ -671,6 +673,7 @@ impl WhatsAppWorker {
         error: &str,
         payload: &[u8],
     ) -> Result<(), StoreError> {
+        metrics::counter!("bino_inbox_dead_letters_total", "inbox" => "whatsapp").increment(1);
         let letter = serde_json::json!({
             "source": source,
             "error": error,

@@ -214,7 +214,9 @@ pub fn classify(code: i64) -> ErrorClass {
 
 /// A failed Graph API call. `detail` never holds the token, a recipient or message text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("whatsapp graph call failed ({class}): {detail}")]
+// Meta's own words stay out of the message (and so out of logs): an error may quote what
+// was sent. They are in `detail` for whoever needs them.
+#[error("whatsapp graph call failed ({class}, code {})", code.map_or_else(|| "none".to_owned(), |code| code.to_string()))]
 pub struct GraphError {
     /// What to do about it.
     pub class: ErrorClass,

@@ -198,6 +198,13 @@ async fn the_verification_handshake_echoes_the_challenge_only_for_the_right_toke
     assert_eq!((status, body.as_str()), (200, "1158201444"));
     assert!(content_type.unwrap().starts_with("text/plain"));
 
+    let (status, _, body) = get(format!(
+        "hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}"
+    ))
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("missing_challenge"), "{body}");
+
     for query in [
         "hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1".to_owned(),
         format!("hub.mode=unsubscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1"),
@@ -816,4 +823,46 @@ async fn the_outbox_sends_only_inside_the_window_and_ties_a_later_failure_to_its
     assert_eq!(record.kind, "text");
     assert_eq!(record.status.as_deref(), Some("failed"));
     assert_eq!(record.error_code, Some(131026));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_recover_when_redis_comes_back_without_its_data() {
+    let server = RedisServer::start();
+    let store: SharedStore = Arc::new(
+        RedisStore::connect(server.url(), &random_prefix())
+            .await
+            .unwrap(),
+    );
+    let recorder = Arc::new(Recorder::default());
+    let shutdown = CancellationToken::new();
+    let _worker = start_worker(&store, &recorder, "worker", &shutdown);
+    whatsapp::enqueue(
+        store.as_ref(),
+        &texts(&[("15550001234", "wamid.LOST-1", "hi")]),
+    )
+    .await
+    .unwrap();
+    recorder.wait_for(1, Duration::from_secs(10)).await;
+
+    // Redis restarted without persistence: every stream and consumer group is gone.
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("FLUSHALL")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+
+    whatsapp::enqueue(
+        store.as_ref(),
+        &texts(&[("15550001234", "wamid.LOST-2", "again")]),
+    )
+    .await
+    .unwrap();
+    let turns = recorder.wait_for(2, Duration::from_secs(15)).await;
+    let Update::Message(message) = &turns[1].1 else {
+        panic!("a message: {turns:?}");
+    };
+    assert_eq!(message.id, "wamid.LOST-2");
+    shutdown.cancel();
+    server.stop();
 }
