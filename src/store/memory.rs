@@ -31,6 +31,11 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(10);
 /// occasional trim of the Redis store); unhandled entries stay whatever their number.
 const MAX_STREAM_ENTRIES: usize = 10_000;
 
+/// Entries a stream is brought down to, by dropping handled ones, at each acknowledgement:
+/// handled entries go then, not only when the stream is full, so large deliveries do not
+/// linger in memory.
+const KEEP_HANDLED_ENTRIES: usize = 64;
+
 /// The longest a read waits, whatever the caller asks, so a deadline never overflows.
 const MAX_BLOCK: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -594,6 +599,9 @@ impl Store for MemoryStore {
                 group.pending.remove(&id);
             }
         }
+        if let Some(stream) = state.streams.get_mut(stream) {
+            stream.drop_handled(KEEP_HANDLED_ENTRIES.min(self.max_stream_entries));
+        }
         Ok(())
     }
 
@@ -762,6 +770,34 @@ mod tests {
             (2, 0),
             "handled entries go only down to the threshold"
         );
+    }
+
+    #[tokio::test]
+    async fn acknowledged_entries_beyond_a_few_are_dropped_without_waiting_for_a_full_stream() {
+        let store = MemoryStore::new();
+        store.stream_ensure_group("s", "g").await.unwrap();
+        for n in 0..100 {
+            store
+                .stream_append("s", format!("big body {n}").as_bytes())
+                .await
+                .unwrap();
+        }
+        let read = read_all(&store, "g").await;
+        assert_eq!(read.len(), 100);
+        store.stream_ack("s", "g", &ids(&read[..70])).await.unwrap();
+
+        // Handled entries go, oldest first, down to a few; the 30 unhandled all stay.
+        assert_eq!(
+            store.stream_len("s").await.unwrap(),
+            KEEP_HANDLED_ENTRIES as u64
+        );
+        store.stream_ack("s", "g", &ids(&read[70..])).await.unwrap();
+        assert_eq!(
+            store.stream_len("s").await.unwrap(),
+            KEEP_HANDLED_ENTRIES as u64
+        );
+        let unhandled = read_all(&store, "g").await;
+        assert!(unhandled.is_empty());
     }
 
     #[tokio::test]
