@@ -34,7 +34,7 @@ use crate::catalog::{self, ActivationTrigger, CountryCode, DataAllowance, format
 use crate::discovery::Discovery;
 use crate::jobs::whatsapp::{CustomerKeys, Turn, TurnError, TurnHandler};
 use crate::orders::{
-    OrderError, OrderItemRequest, OrderRecord, OrderRequest, OrderService, OrderStatus,
+    OrderChange, OrderError, OrderItemRequest, OrderRecord, OrderRequest, OrderService, OrderStatus,
 };
 use crate::store::{SharedStore, StoreError};
 use crate::supply::cache::CatalogCache;
@@ -835,7 +835,15 @@ pub struct ChatOrderNews {
 
 #[async_trait]
 impl crate::orders::OrderObserver for ChatOrderNews {
-    async fn order_changed(&self, record: &OrderRecord) -> Result<(), OrderError> {
+    async fn order_changed(
+        &self,
+        record: &OrderRecord,
+        change: &OrderChange,
+    ) -> Result<(), OrderError> {
+        // The conversation has news to tell only once the eSIM can be delivered.
+        if *change != OrderChange::Allocated {
+            return Ok(());
+        }
         let Some(customer) = customer_of(&record.owner) else {
             return Ok(());
         };

@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use crate::catalog::{Money, Package, PlanType};
 use crate::store::{SharedStore, StoreError, get_json};
 use crate::supply::cache::CatalogCache;
-use crate::supply::events::{EventContent, NotifyType, SupplierEvent};
+use crate::supply::events::{NotifyType, SupplierEvent};
 use crate::supply::{
     EsimStatus, OrderLine, ProfileQuery, SupplierOrder, SupplyError, TopUpRequest,
 };
@@ -104,16 +104,66 @@ fn supplier_unavailable(error: SupplyError) -> OrderError {
     }
 }
 
-/// Told when an order changes in a way its buyer should hear about (its eSIMs allocated).
-/// Called at least once per change: implementations must tolerate repeats.
+/// What changed in an order, as its observers hear it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderChange {
+    /// The supplier accepted the order (or applied the top-up).
+    Submitted,
+    /// The supplier refused the order; nothing was charged.
+    Failed,
+    /// The order's eSIM profiles are allocated: ICCIDs and activation strings are known.
+    Allocated,
+    /// A supplier event changed one profile of the order.
+    ProfileUpdated {
+        esim_tran_no: String,
+        update: ProfileUpdate,
+        /// The supplier event's own id: one event is one change, however often it is
+        /// handled.
+        source_event_id: String,
+    },
+}
+
+/// Which supplier event updated a profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileUpdate {
+    /// ESIM_STATUS: the profile's status changed (in use, used up, expired, ...).
+    Status,
+    /// SMDP_EVENT: the phone downloaded, installed or enabled the profile.
+    Smdp,
+    /// DATA_USAGE: a data threshold was crossed.
+    DataUsage,
+    /// VALIDITY_USAGE: validity is running out.
+    ValidityUsage,
+}
+
+impl ProfileUpdate {
+    fn of(kind: &NotifyType) -> Option<ProfileUpdate> {
+        match kind {
+            NotifyType::EsimStatus => Some(ProfileUpdate::Status),
+            NotifyType::SmdpEvent => Some(ProfileUpdate::Smdp),
+            NotifyType::DataUsage => Some(ProfileUpdate::DataUsage),
+            NotifyType::ValidityUsage => Some(ProfileUpdate::ValidityUsage),
+            _ => None,
+        }
+    }
+}
+
+/// Told when an order changes in a way someone should hear about: the buyer in chat, a
+/// business's callback, the support desk. Called at least once per change, sometimes more
+/// (a retried supplier event, a re-announcement): implementations must tolerate repeats.
 #[async_trait::async_trait]
 pub trait OrderObserver: Send + Sync + 'static {
-    async fn order_changed(&self, record: &OrderRecord) -> Result<(), OrderError>;
+    async fn order_changed(
+        &self,
+        record: &OrderRecord,
+        change: &OrderChange,
+    ) -> Result<(), OrderError>;
 }
 
 pub struct OrderService {
-    /// Set once at start-up by whoever sells through chat; see [`OrderService::observe`].
-    observer: std::sync::OnceLock<Arc<dyn OrderObserver>>,
+    /// Registered at start-up by whoever needs to hear of order changes (the chat, the
+    /// outbound events); see [`OrderService::observe`].
+    observers: std::sync::RwLock<Vec<Arc<dyn OrderObserver>>>,
     store: SharedStore,
     catalog: Arc<CatalogCache>,
     margin_percent: u32,
@@ -129,7 +179,7 @@ impl OrderService {
         allocation_poll_after: Duration,
     ) -> Self {
         OrderService {
-            observer: std::sync::OnceLock::new(),
+            observers: std::sync::RwLock::new(Vec::new()),
             store,
             catalog,
             margin_percent,
@@ -137,11 +187,46 @@ impl OrderService {
         }
     }
 
-    /// Registers the one observer of order changes. The chat registers after the service
-    /// exists, since it also places orders through it; a second registration is ignored.
+    /// Registers one more observer of order changes. Observers register after the service
+    /// exists, since the chat also places orders through it; each change is told to every
+    /// observer, in the order they registered.
     pub fn observe(&self, observer: Arc<dyn OrderObserver>) {
-        if self.observer.set(observer).is_err() {
-            tracing::warn!("an order observer was registered already; the new one is ignored");
+        self.observers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(observer);
+    }
+
+    /// Tells every observer of `change`. Each hears it even when an earlier one fails; the
+    /// first failure is returned, so the caller can retry the change (observers tolerate
+    /// repeats).
+    async fn announce(&self, record: &OrderRecord, change: &OrderChange) -> Result<(), OrderError> {
+        let observers = self
+            .observers
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let mut first_error = None;
+        for observer in observers {
+            if let Err(error) = observer.order_changed(record, change).await {
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Announces a submission's outcome where nothing can retry it; a failure is logged,
+    /// and the allocation poller or a repeated request announces it again.
+    async fn announce_outcome(&self, record: &OrderRecord) {
+        let change = match record.status {
+            OrderStatus::Submitted | OrderStatus::Allocated | OrderStatus::ToppedUp => {
+                OrderChange::Submitted
+            }
+            OrderStatus::Failed => OrderChange::Failed,
+            OrderStatus::Pending => return,
+        };
+        if let Err(error) = self.announce(record, &change).await {
+            tracing::warn!(%error, order.id = %hash_id(&record.bino_transaction_id), "order change not announced yet, will be again");
         }
     }
 
@@ -224,10 +309,7 @@ impl OrderService {
             NotifyType::EsimStatus
             | NotifyType::SmdpEvent
             | NotifyType::DataUsage
-            | NotifyType::ValidityUsage => {
-                self.update_profile(&event.notify_type, &event.content)
-                    .await
-            }
+            | NotifyType::ValidityUsage => self.update_profile(event).await,
             NotifyType::CheckHealth | NotifyType::Other(_) => Ok(()),
         }
     }
@@ -276,10 +358,8 @@ impl OrderService {
                 }
             })
             .await?;
-        if let Some(observer) = self.observer.get() {
-            // An error here fails the event, which is retried; observers are idempotent.
-            observer.order_changed(&record).await?;
-        }
+        // An error here fails the event, which is retried; observers tolerate repeats.
+        self.announce(&record, &OrderChange::Allocated).await?;
         tracing::info!(order.id = %hash_id(&key), profiles = count, "eSIM profiles allocated");
         Ok(true)
     }
@@ -290,6 +370,8 @@ impl OrderService {
         let Some(record) = self.load(order_key).await? else {
             return Ok(true);
         };
+        // The request that submitted the order may have died before announcing it.
+        self.announce_outcome(&record).await;
         match (&record.status, &record.provider_order_reference) {
             (OrderStatus::Submitted, Some(order_no)) => {
                 tracing::info!(order.id = %hash_id(order_key), "no GOT_RESOURCE yet, polling the supplier");
@@ -310,6 +392,10 @@ impl OrderService {
         }
         let deadline = tokio::time::Instant::now() + DUPLICATE_WAIT;
         loop {
+            if existing.status != OrderStatus::Pending {
+                // The first request may have died before announcing the outcome.
+                self.announce_outcome(&existing).await;
+            }
             if existing.status == OrderStatus::Failed {
                 // A retry gets the answer the first request got.
                 return Err(OrderError::SupplierRejected(
@@ -423,6 +509,9 @@ impl OrderService {
             // Someone took over after our lease ran out; their record wins.
             return self.load(key).await?.ok_or(OrderError::NotFound);
         }
+        if updated.status == OrderStatus::Failed {
+            self.announce_outcome(&updated).await;
+        }
         result?;
 
         if updated.status == OrderStatus::Submitted {
@@ -444,6 +533,7 @@ impl OrderService {
             supplier.order_no = updated.provider_order_reference.as_deref().unwrap_or(""),
             "order placed with the supplier"
         );
+        self.announce_outcome(&updated).await;
         Ok(updated)
     }
 
@@ -578,11 +668,8 @@ impl OrderService {
         )))
     }
 
-    async fn update_profile(
-        &self,
-        kind: &NotifyType,
-        content: &EventContent,
-    ) -> Result<(), OrderError> {
+    async fn update_profile(&self, event: &SupplierEvent) -> Result<(), OrderError> {
+        let (kind, content) = (&event.notify_type, &event.content);
         let Some(esim_tran_no) = content.esim_tran_no.as_deref() else {
             return Ok(());
         };
@@ -611,34 +698,45 @@ impl OrderService {
             }
             return Ok(());
         }
-        self.update(&key, |record| {
-            let Some(profile) = record
-                .profiles
-                .iter_mut()
-                .find(|p| p.esim_tran_no == esim_tran_no)
-            else {
-                return;
-            };
-            if let Some(status) = &content.esim_status {
-                profile.status = EsimStatus::from(status.clone());
-            }
-            if let Some(smdp) = &content.smdp_status {
-                profile.smdp_status = Some(smdp.clone());
-            }
-            if matches!(kind, NotifyType::DataUsage) {
-                if let Some(total) = content.total_volume {
-                    profile.total_volume_bytes = total;
+        let record = self
+            .update(&key, |record| {
+                let Some(profile) = record
+                    .profiles
+                    .iter_mut()
+                    .find(|p| p.esim_tran_no == esim_tran_no)
+                else {
+                    return;
+                };
+                if let Some(status) = &content.esim_status {
+                    profile.status = EsimStatus::from(status.clone());
                 }
-                if let Some(used) = content.order_usage {
-                    profile.used_bytes = used;
+                if let Some(smdp) = &content.smdp_status {
+                    profile.smdp_status = Some(smdp.clone());
                 }
-            }
-            if let Some(expires) = content.expired_time {
-                profile.expires_at = Some(expires);
-            }
-        })
-        .await
-        .map(drop)
+                if matches!(kind, NotifyType::DataUsage) {
+                    if let Some(total) = content.total_volume {
+                        profile.total_volume_bytes = total;
+                    }
+                    if let Some(used) = content.order_usage {
+                        profile.used_bytes = used;
+                    }
+                }
+                if let Some(expires) = content.expired_time {
+                    profile.expires_at = Some(expires);
+                }
+            })
+            .await?;
+
+        let Some(update) = ProfileUpdate::of(kind) else {
+            return Ok(());
+        };
+        let change = OrderChange::ProfileUpdated {
+            esim_tran_no: esim_tran_no.to_owned(),
+            update,
+            source_event_id: event.event_id.clone(),
+        };
+        // An error here fails the event, which is retried; observers tolerate repeats.
+        self.announce(&record, &change).await
     }
 
     async fn order_key_for_supplier_order(

@@ -9,7 +9,7 @@
 //! Every operation takes one lock, does its work synchronously and releases it, which makes
 //! each operation atomic the way a Redis command is. No lock is held across an `.await`.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::ops::Bound;
 use std::str::FromStr;
@@ -55,6 +55,8 @@ struct State {
     streams: HashMap<String, Stream>,
     /// Queues by key; an emptied queue is removed, as Redis removes an empty list.
     queues: HashMap<String, VecDeque<Vec<u8>>>,
+    /// Sorted sets by key; an emptied set is removed, as Redis removes an empty one.
+    sorted: HashMap<String, SortedSet>,
     /// When expired values were last swept, to sweep at most once per [`SWEEP_INTERVAL`].
     last_sweep: Instant,
 }
@@ -87,6 +89,32 @@ struct Group {
     pending: BTreeMap<EntryId, Instant>,
 }
 
+/// A sorted set: members with integer scores, ordered by score, then member.
+#[derive(Debug, Default)]
+struct SortedSet {
+    scores: HashMap<String, i64>,
+    order: BTreeSet<(i64, String)>,
+}
+
+impl SortedSet {
+    /// Puts `member` at `score`; true when it was not in the set before.
+    fn put(&mut self, member: &str, score: i64) -> bool {
+        let previous = self.scores.insert(member.to_owned(), score);
+        if let Some(previous) = previous {
+            self.order.remove(&(previous, member.to_owned()));
+        }
+        self.order.insert((score, member.to_owned()));
+        previous.is_none()
+    }
+
+    fn remove(&mut self, member: &str) -> bool {
+        match self.scores.remove(member) {
+            Some(score) => self.order.remove(&(score, member.to_owned())),
+            None => false,
+        }
+    }
+}
+
 /// Payloads by id.
 type Entries = BTreeMap<EntryId, Vec<u8>>;
 
@@ -108,6 +136,7 @@ impl MemoryStore {
                 values: HashMap::new(),
                 streams: HashMap::new(),
                 queues: HashMap::new(),
+                sorted: HashMap::new(),
                 last_sweep: Instant::now(),
             }),
             max_stream_entries,
@@ -425,7 +454,8 @@ impl Store for MemoryStore {
         // Redis keeps values and streams in one key space, so `DEL` removes either.
         let had_stream = state.streams.remove(key).is_some();
         let had_queue = state.queues.remove(key).is_some();
-        Ok(had_value || had_stream || had_queue)
+        let had_sorted = state.sorted.remove(key).is_some();
+        Ok(had_value || had_stream || had_queue || had_sorted)
     }
 
     async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StoreError> {
@@ -641,6 +671,145 @@ impl Store for MemoryStore {
             .map_or(0, |found| found.entries.len());
         Ok(u64::try_from(len).unwrap_or(u64::MAX))
     }
+
+    async fn stream_append_once(
+        &self,
+        dedupe_key: &str,
+        ttl: Duration,
+        stream: &str,
+        payload: &[u8],
+    ) -> Result<Option<String>, StoreError> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.sweep_if_due(now);
+        if state.live_value(dedupe_key, now).is_some() {
+            return Ok(None);
+        }
+        let found = state
+            .streams
+            .entry(stream.to_owned())
+            .or_insert_with(Stream::new);
+        let id = found
+            .append(payload.to_vec(), unix_millis(), self.max_stream_entries)
+            .to_string();
+        found.appended.notify_waiters();
+        state.values.insert(
+            dedupe_key.to_owned(),
+            Value::new(id.clone().into_bytes(), Some(ttl), now),
+        );
+        Ok(Some(id))
+    }
+
+    async fn stream_range(
+        &self,
+        stream: &str,
+        after: Option<&str>,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        let start = match after {
+            Some(id) => Bound::Excluded(id.parse::<EntryId>()?),
+            None => Bound::Unbounded,
+        };
+        let state = self.lock();
+        let Some(found) = state.streams.get(stream) else {
+            return Ok(Vec::new());
+        };
+        Ok(found
+            .entries
+            .range((start, Bound::Unbounded))
+            .take(count)
+            .map(|(id, payload)| stream_entry((*id, payload.clone())))
+            .collect())
+    }
+
+    async fn stream_drop_older_than(&self, stream: &str, age: Duration) -> Result<u64, StoreError> {
+        let age_ms = u64::try_from(age.as_millis()).unwrap_or(u64::MAX);
+        let oldest_kept = EntryId {
+            ms: unix_millis().saturating_sub(age_ms),
+            seq: 0,
+        };
+        let mut state = self.lock();
+        let Some(found) = state.streams.get_mut(stream) else {
+            return Ok(0);
+        };
+        let kept = found.entries.split_off(&oldest_kept);
+        let dropped = std::mem::replace(&mut found.entries, kept).len();
+        Ok(u64::try_from(dropped).unwrap_or(u64::MAX))
+    }
+
+    async fn sorted_add(
+        &self,
+        key: &str,
+        member: &str,
+        score: i64,
+        only_if_absent: bool,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let set = state.sorted.entry(key.to_owned()).or_default();
+        if only_if_absent && set.scores.contains_key(member) {
+            return Ok(false);
+        }
+        Ok(set.put(member, score))
+    }
+
+    async fn sorted_remove(&self, key: &str, member: &str) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let Some(set) = state.sorted.get_mut(key) else {
+            return Ok(false);
+        };
+        let removed = set.remove(member);
+        if set.scores.is_empty() {
+            state.sorted.remove(key);
+        }
+        Ok(removed)
+    }
+
+    async fn sorted_score(&self, key: &str, member: &str) -> Result<Option<i64>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .sorted
+            .get(key)
+            .and_then(|set| set.scores.get(member).copied()))
+    }
+
+    async fn sorted_range(
+        &self,
+        key: &str,
+        count: usize,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let state = self.lock();
+        Ok(state.sorted.get(key).map_or_else(Vec::new, |set| {
+            set.order
+                .iter()
+                .take(count)
+                .map(|(score, member)| (member.clone(), *score))
+                .collect()
+        }))
+    }
+
+    async fn sorted_take_due(
+        &self,
+        key: &str,
+        max_score: i64,
+        new_score: i64,
+        count: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut state = self.lock();
+        let Some(set) = state.sorted.get_mut(key) else {
+            return Ok(Vec::new());
+        };
+        let due: Vec<String> = set
+            .order
+            .iter()
+            .take_while(|(score, _)| *score <= max_score)
+            .take(count)
+            .map(|(_, member)| member.clone())
+            .collect();
+        for member in &due {
+            set.put(member, new_score);
+        }
+        Ok(due)
+    }
 }
 
 #[cfg(test)]
@@ -690,6 +859,7 @@ mod tests {
             values: HashMap::new(),
             streams: HashMap::new(),
             queues: HashMap::new(),
+            sorted: HashMap::new(),
             last_sweep: now,
         };
         let short = Some(Duration::from_secs(1));

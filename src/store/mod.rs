@@ -6,7 +6,9 @@
 //! durable inboxes: entries are appended by webhook handlers and read by workers through a
 //! consumer group, acknowledged when handled, and reclaimed when a worker died holding them.
 //! An entry stays in its stream until every group has handled it; only then may a trim
-//! remove it, so a growing backlog costs memory, never events.
+//! remove it, so a growing backlog costs memory, never events. Streams no group reads are
+//! logs: clients page through them by entry id, and they lose entries only by age. Sorted
+//! sets hold work scheduled for later, scored by the Unix millisecond it is due.
 
 pub mod memory;
 pub mod redis;
@@ -146,6 +148,66 @@ pub trait Store: Send + Sync + 'static {
     /// Number of entries the stream retains: every entry some group has not handled yet,
     /// and handled ones until a trim removes them.
     async fn stream_len(&self, stream: &str) -> Result<u64, StoreError>;
+
+    /// In one atomic step: if `dedupe_key` is absent, appends `payload` to `stream` and sets
+    /// `dedupe_key` to the new entry's id (expiring after `ttl`); returns that id, or `None`
+    /// when the key was there already. A crash can never append without marking or mark
+    /// without appending, and the mark tells where the entry went. In Redis Cluster both
+    /// keys must share a hash tag.
+    async fn stream_append_once(
+        &self,
+        dedupe_key: &str,
+        ttl: Duration,
+        stream: &str,
+        payload: &[u8],
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Up to `count` entries in id order, those after entry id `after` (exclusive) or from
+    /// the start, read without a group: for logs that clients page through.
+    async fn stream_range(
+        &self,
+        stream: &str,
+        after: Option<&str>,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError>;
+
+    /// Removes the entries appended more than `age` ago, whatever groups still hold: for
+    /// logs kept for a while, never for inboxes. Returns how many went.
+    async fn stream_drop_older_than(&self, stream: &str, age: Duration) -> Result<u64, StoreError>;
+
+    /// Puts `member` in the sorted set `key` with `score`, or moves it there; with
+    /// `only_if_absent` a member already in the set keeps its score. True when the member
+    /// was not in the set before.
+    async fn sorted_add(
+        &self,
+        key: &str,
+        member: &str,
+        score: i64,
+        only_if_absent: bool,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes `member` from the sorted set `key`; true when it was there.
+    async fn sorted_remove(&self, key: &str, member: &str) -> Result<bool, StoreError>;
+
+    /// The score of `member` in the sorted set `key`.
+    async fn sorted_score(&self, key: &str, member: &str) -> Result<Option<i64>, StoreError>;
+
+    /// Up to `count` members of the sorted set `key` with their scores, lowest score first
+    /// (ties by member).
+    async fn sorted_range(&self, key: &str, count: usize)
+    -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// In one atomic step: up to `count` members scoring at most `max_score`, lowest first,
+    /// get the score `new_score` and are returned. A worker takes due work this way: two
+    /// workers never take the same member, and a worker that dies holding one leaves it to
+    /// come due again at `new_score`.
+    async fn sorted_take_due(
+        &self,
+        key: &str,
+        max_score: i64,
+        new_score: i64,
+        count: usize,
+    ) -> Result<Vec<String>, StoreError>;
 }
 
 pub type SharedStore = Arc<dyn Store>;

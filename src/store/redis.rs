@@ -142,6 +142,33 @@ static QUEUE_REMOVE_FRONT: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Appends `ARGV[2]` to stream `KEYS[2]` and sets `KEYS[1]` (TTL `ARGV[1]` ms) to the new
+/// entry's id, unless `KEYS[1]` exists; returns the id, or nil when it did nothing.
+static STREAM_APPEND_ONCE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+        local id = redis.call('XADD', KEYS[2], '*', 'p', ARGV[2])
+        redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
+        return id
+        ",
+    )
+});
+
+/// Gives up to `ARGV[3]` members of sorted set `KEYS[1]` scoring at most `ARGV[1]` the
+/// score `ARGV[2]`, lowest first, and returns them.
+static SORTED_TAKE_DUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+        for _, member in ipairs(due) do
+            redis.call('ZADD', KEYS[1], ARGV[2], member)
+        end
+        return due
+        ",
+    )
+});
+
 /// Removes from stream `KEYS[1]` the entries every consumer group has handled and returns
 /// how many went. A group still needs its oldest pending entry and every entry after its
 /// last-delivered id; `XTRIM MINID` (exact) keeps from the oldest id any group needs. With
@@ -749,6 +776,143 @@ impl Store for RedisStore {
         command.arg(self.key(stream));
         self.query(&command).await.map_err(store_error)
     }
+
+    async fn stream_append_once(
+        &self,
+        dedupe_key: &str,
+        ttl: Duration,
+        stream: &str,
+        payload: &[u8],
+    ) -> Result<Option<String>, StoreError> {
+        let mut invocation = STREAM_APPEND_ONCE.prepare_invoke();
+        invocation
+            .key(self.key(dedupe_key))
+            .key(self.key(stream))
+            .arg(at_least_one_ms(ttl))
+            .arg(payload);
+        let mut connection = self.connection.clone();
+        within(COMMAND_TIMEOUT, invocation.invoke_async(&mut connection))
+            .await
+            .map_err(store_error)
+    }
+
+    async fn stream_range(
+        &self,
+        stream: &str,
+        after: Option<&str>,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let mut command = redis::cmd("XRANGE");
+        command
+            .arg(self.key(stream))
+            .arg(after.map_or_else(|| "-".to_owned(), |id| format!("({id}")))
+            .arg("+")
+            .arg("COUNT")
+            .arg(count);
+        let reply: redis::streams::StreamRangeReply =
+            self.query(&command).await.map_err(store_error)?;
+        Ok(reply.ids.into_iter().map(stream_entry).collect())
+    }
+
+    async fn stream_drop_older_than(&self, stream: &str, age: Duration) -> Result<u64, StoreError> {
+        let age_ms = u64::try_from(age.as_millis()).unwrap_or(u64::MAX);
+        let now_ms = u64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_millis(),
+        )
+        .unwrap_or(u64::MAX);
+        let mut command = redis::cmd("XTRIM");
+        command
+            .arg(self.key(stream))
+            .arg("MINID")
+            .arg(now_ms.saturating_sub(age_ms));
+        self.query(&command).await.map_err(store_error)
+    }
+
+    async fn sorted_add(
+        &self,
+        key: &str,
+        member: &str,
+        score: i64,
+        only_if_absent: bool,
+    ) -> Result<bool, StoreError> {
+        let mut command = redis::cmd("ZADD");
+        command.arg(self.key(key));
+        if only_if_absent {
+            command.arg("NX");
+        }
+        command.arg(score).arg(member);
+        let added: i64 = self.query(&command).await.map_err(store_error)?;
+        Ok(added > 0)
+    }
+
+    async fn sorted_remove(&self, key: &str, member: &str) -> Result<bool, StoreError> {
+        let mut command = redis::cmd("ZREM");
+        command.arg(self.key(key)).arg(member);
+        let removed: i64 = self.query(&command).await.map_err(store_error)?;
+        Ok(removed > 0)
+    }
+
+    async fn sorted_score(&self, key: &str, member: &str) -> Result<Option<i64>, StoreError> {
+        let mut command = redis::cmd("ZSCORE");
+        command.arg(self.key(key)).arg(member);
+        let score: Option<f64> = self.query(&command).await.map_err(store_error)?;
+        Ok(score.map(score_of))
+    }
+
+    async fn sorted_range(
+        &self,
+        key: &str,
+        count: usize,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let mut command = redis::cmd("ZRANGE");
+        command
+            .arg(self.key(key))
+            .arg(0)
+            .arg(count - 1)
+            .arg("WITHSCORES");
+        let reply: Vec<(String, f64)> = self.query(&command).await.map_err(store_error)?;
+        Ok(reply
+            .into_iter()
+            .map(|(member, score)| (member, score_of(score)))
+            .collect())
+    }
+
+    async fn sorted_take_due(
+        &self,
+        key: &str,
+        max_score: i64,
+        new_score: i64,
+        count: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let mut invocation = SORTED_TAKE_DUE.prepare_invoke();
+        invocation
+            .key(self.key(key))
+            .arg(max_score)
+            .arg(new_score)
+            .arg(count);
+        let mut connection = self.connection.clone();
+        within(COMMAND_TIMEOUT, invocation.invoke_async(&mut connection))
+            .await
+            .map_err(store_error)
+    }
+}
+
+/// A sorted-set score as the integer it was written as. Redis keeps scores as doubles,
+/// which hold every integer Bino writes (milliseconds since 1970) exactly.
+fn score_of(score: f64) -> i64 {
+    score.round() as i64
 }
 
 #[cfg(test)]
