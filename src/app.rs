@@ -14,7 +14,12 @@ use crate::bot::{Bot, BotSettings, ChatOrderNews};
 use crate::config::{Settings, SupplierKind};
 use crate::discovery::Discovery;
 use crate::discovery::llm::{LlmConfig, LlmExtractor};
+use crate::events::EventPublisher;
+use crate::events::backoff::RetrySchedule;
+use crate::events::delivery::{Deliveries, DeliveryTuning};
+use crate::events::sender::{Target, WebhookSender};
 use crate::jobs::allocation::AllocationPoller;
+use crate::jobs::outbound::{DeliveryWorker, EventFanOut};
 use crate::jobs::supplier_events::{self, SupplierEventWorker};
 use crate::jobs::whatsapp::{self, TurnHandler, WhatsAppWorker};
 use crate::orders::OrderService;
@@ -51,6 +56,12 @@ pub struct App {
     /// The token supplier webhooks must carry; random when none is configured, so that the
     /// route is closed rather than open.
     pub supplier_webhook_token: SecretString,
+    /// Turns order changes and hand-offs into outbound events.
+    pub events: Arc<EventPublisher>,
+    /// Deliveries of outbound events to business callbacks and the support desk.
+    pub deliveries: Arc<Deliveries>,
+    /// Retry schedule and pace of the delivery worker; tests shorten it before it starts.
+    pub delivery_tuning: DeliveryTuning,
 }
 
 impl App {
@@ -154,11 +165,31 @@ impl App {
             Some(outbox) => Arc::new(WhatsAppChannel::new(Arc::clone(outbox))),
             None => Arc::new(Unconfigured),
         });
+        let events = Arc::new(EventPublisher::new(Arc::clone(&store)));
+        let support = settings
+            .support_webhook_url
+            .clone()
+            .zip(settings.support_webhook_secret.clone())
+            .map(|(url, secret)| Target { url, secret });
+        let deliveries = Arc::new(Deliveries::new(
+            Arc::clone(&store),
+            WebhookSender::new().context("could not set up the event delivery client")?,
+            support,
+        ));
+        let delivery_tuning = DeliveryTuning {
+            retry: RetrySchedule {
+                base: settings.event_retry_base,
+                ..RetrySchedule::default()
+            },
+            ..DeliveryTuning::default()
+        };
+
         let bot = Arc::new(Bot::new(
             Arc::clone(&store),
             Arc::clone(&discovery),
             Arc::clone(&catalog),
             Arc::clone(&orders),
+            Arc::clone(&events),
             channel,
             BotSettings {
                 idle_restart: settings.conversation_idle_restart,
@@ -170,6 +201,7 @@ impl App {
         orders.observe(Arc::new(ChatOrderNews {
             store: Arc::clone(&store),
         }));
+        orders.observe(Arc::clone(&events) as Arc<dyn crate::orders::OrderObserver>);
         let whatsapp_handler: Arc<dyn TurnHandler> = bot.clone();
 
         Ok(Arc::new(App {
@@ -185,6 +217,9 @@ impl App {
             outbox,
             bot,
             whatsapp_handler,
+            events,
+            deliveries,
+            delivery_tuning,
         }))
     }
 
@@ -206,6 +241,14 @@ impl App {
             consumer: consumer.clone(),
         };
         workers.spawn(poller.run(shutdown.clone()));
+
+        let fan_out = EventFanOut::new(Arc::clone(&self.deliveries), consumer.clone());
+        workers.spawn(fan_out.run(shutdown.clone()));
+        let delivery = DeliveryWorker {
+            deliveries: Arc::clone(&self.deliveries),
+            tuning: self.delivery_tuning,
+        };
+        workers.spawn(delivery.run(shutdown.clone()));
 
         WhatsAppWorker::new(
             Arc::clone(&self.store),

@@ -90,8 +90,14 @@ pub struct Settings {
     pub stripe_webhook_secret: Option<SecretString>,
     pub stripe_base_url: String,
     pub allowed_customers: Vec<String>,
+    /// Where the support desk hears of chat orders and hand-offs.
     pub support_webhook_url: Option<String>,
+    /// Signs the support desk's deliveries; set together with the URL.
+    pub support_webhook_secret: Option<SecretString>,
+    /// Opens the admin routes (`/admin/...`); without it they answer 403.
     pub admin_key: Option<SecretString>,
+    /// The wait before the first retry of a failed event delivery, doubled for each next.
+    pub event_retry_base: Duration,
 }
 
 /// Every problem found in the settings, reported together.
@@ -243,6 +249,15 @@ impl Reader<'_> {
             }
         }
 
+        let support_webhook_url = self.url("SUPPORT_WEBHOOK_URL");
+        let support_webhook_secret = self.secret("SUPPORT_WEBHOOK_SECRET");
+        if support_webhook_url.is_some() != support_webhook_secret.is_some() {
+            self.problems.push(
+                "BINO_SUPPORT_WEBHOOK_URL and BINO_SUPPORT_WEBHOOK_SECRET go together: set both to notify the support desk, or neither"
+                    .to_owned(),
+            );
+        }
+
         let llm_base_url = self.url("LLM_BASE_URL");
         let llm_model = self.get("LLM_MODEL").map(str::to_owned);
         if llm_base_url.is_some() != llm_model.is_some() {
@@ -309,8 +324,15 @@ impl Reader<'_> {
                         .collect()
                 })
                 .unwrap_or_default(),
-            support_webhook_url: self.url("SUPPORT_WEBHOOK_URL"),
+            support_webhook_url,
+            support_webhook_secret,
             admin_key: self.secret("ADMIN_KEY"),
+            event_retry_base: Duration::from_millis(u64::from(self.bounded(
+                "EVENT_RETRY_BASE_MS",
+                1,
+                3_600_000,
+                30_000,
+            ))),
         }
     }
 
@@ -461,6 +483,43 @@ mod tests {
         );
         assert_eq!(settings.api_keys.len(), 2);
         assert!(!settings.uses_sandbox_api_key());
+    }
+
+    #[test]
+    fn the_support_webhook_needs_its_secret_and_the_secret_its_url() {
+        let url = ("SUPPORT_WEBHOOK_URL", "https://desk.example/bino");
+        let secret = ("SUPPORT_WEBHOOK_SECRET", "desk-secret");
+
+        let both = Settings::from_vars(vars(&[url, secret])).unwrap();
+        let url_alone = Settings::from_vars(vars(&[url])).err().unwrap().to_string();
+        let secret_alone = Settings::from_vars(vars(&[secret]))
+            .err()
+            .unwrap()
+            .to_string();
+
+        assert_eq!(
+            both.support_webhook_url.as_deref(),
+            Some("https://desk.example/bino")
+        );
+        assert!(!format!("{:?}", both.support_webhook_secret).contains("desk-secret"));
+        assert!(
+            url_alone.contains("BINO_SUPPORT_WEBHOOK_SECRET"),
+            "{url_alone}"
+        );
+        assert!(
+            secret_alone.contains("BINO_SUPPORT_WEBHOOK_URL"),
+            "{secret_alone}"
+        );
+    }
+
+    #[test]
+    fn the_event_retry_base_is_thirty_seconds_unless_set() {
+        let default = Settings::from_vars(Vec::new()).unwrap();
+        let short = Settings::from_vars(vars(&[("EVENT_RETRY_BASE_MS", "50")])).unwrap();
+
+        assert_eq!(default.event_retry_base, Duration::from_secs(30));
+        assert_eq!(short.event_retry_base, Duration::from_millis(50));
+        assert!(Settings::from_vars(vars(&[("EVENT_RETRY_BASE_MS", "0")])).is_err());
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! - [`whatsapp`]: Meta's wire format: signatures, the webhook payload, the Graph API.
 //! - [`delivery`]: the eSIM as a traveller receives it: QR code, install links, LPA fields.
 //! - [`jobs`]: workers that drain the durable inboxes and poll the supplier.
+//! - [`events`]: outbound events from order changes: per-key logs, signed deliveries to
+//!   business callbacks and the support desk, retries.
 //! - [`orders`]: idempotent orders and their lifecycle, from submission to allocated profiles.
 //! - [`supply`]: the [`supply::Supplier`] trait, the eSIM Access client, the offline sandbox,
 //!   and the catalog cache in front of both.
@@ -22,6 +24,7 @@ pub mod chat;
 pub mod config;
 pub mod delivery;
 pub mod discovery;
+pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod orders;

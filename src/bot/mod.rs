@@ -32,6 +32,7 @@ use self::step::{Context, EsimLine, EsimState, Limit, MAX_OFFERS, Offer, SearchO
 use self::texts::{Arg, Language, Texts};
 use crate::catalog::{self, ActivationTrigger, CountryCode, DataAllowance, format_volume};
 use crate::discovery::Discovery;
+use crate::events::EventPublisher;
 use crate::jobs::whatsapp::{CustomerKeys, Turn, TurnError, TurnHandler};
 use crate::orders::{
     OrderChange, OrderError, OrderItemRequest, OrderRecord, OrderRequest, OrderService, OrderStatus,
@@ -88,6 +89,8 @@ pub struct Bot {
     discovery: Arc<Discovery>,
     catalog: Arc<CatalogCache>,
     orders: Arc<OrderService>,
+    /// Tells the support desk of hand-offs.
+    events: Arc<EventPublisher>,
     channel: Arc<dyn Channel>,
     settings: BotSettings,
 }
@@ -108,6 +111,7 @@ impl Bot {
         discovery: Arc<Discovery>,
         catalog: Arc<CatalogCache>,
         orders: Arc<OrderService>,
+        events: Arc<EventPublisher>,
         channel: Arc<dyn Channel>,
         settings: BotSettings,
     ) -> Self {
@@ -116,6 +120,7 @@ impl Bot {
             discovery,
             catalog,
             orders,
+            events,
             channel,
             settings,
         }
@@ -221,7 +226,7 @@ impl Bot {
 
         let mut produced = Vec::new();
         for action in &actions {
-            if let Some(next) = self.act(customer, &conversation, action).await? {
+            if let Some(next) = self.act(customer, input_id, &conversation, action).await? {
                 produced.push(next);
             }
         }
@@ -320,6 +325,7 @@ impl Bot {
     async fn act(
         &self,
         customer: &str,
+        input_id: &str,
         conversation: &Conversation,
         action: &Action,
     ) -> Result<Option<Input>, TurnError> {
@@ -389,13 +395,36 @@ impl Bot {
                 }))
             }
             Action::HandOff => {
-                // TODO: notify the support webhook once outbound events exist; until then the
-                // hand-off is visible in logs and metrics only.
-                metrics::counter!("bino_bot_handoffs_total").increment(1);
-                tracing::info!(customer = %&CustomerKeys::new(customer).tag()[..12], "customer asked for a person");
+                self.hand_off(customer, input_id, conversation).await?;
                 Ok(None)
             }
         }
+    }
+
+    /// Tells the support desk that the customer asked for a person, with their latest
+    /// order for context. The event's id comes from the input that asked, so a retried
+    /// turn announces it once.
+    async fn hand_off(
+        &self,
+        customer: &str,
+        input_id: &str,
+        conversation: &Conversation,
+    ) -> Result<(), TurnError> {
+        let latest_order = match conversation.orders.last() {
+            Some(order_id) => match self.orders.get(&order_owner(customer), order_id).await {
+                Ok(record) => Some(record),
+                Err(OrderError::NotFound) => None,
+                Err(error) => return Err(TurnError(error.to_string())),
+            },
+            None => None,
+        };
+        self.events
+            .handoff_requested(customer, latest_order.as_ref(), input_id)
+            .await
+            .map_err(|error| TurnError(error.to_string()))?;
+        metrics::counter!("bino_bot_handoffs_total").increment(1);
+        tracing::info!(customer = %&CustomerKeys::new(customer).tag()[..12], "customer asked for a person");
+        Ok(())
     }
 
     async fn deliver(

@@ -5,7 +5,9 @@
 //! names the route but never the query string (tokens travel there), Prometheus counters,
 //! a body size limit, and a panic guard that still answers with the error envelope.
 
+mod admin;
 mod error;
+mod events_api;
 mod health;
 mod openapi;
 mod supplier_webhook;
@@ -67,6 +69,8 @@ pub fn router(app: Arc<App>) -> Router {
 
     Router::new()
         .merge(supply_api::router())
+        .merge(events_api::router())
+        .merge(admin::router())
         .merge(supplier_webhook::router())
         .merge(whatsapp_webhook::router())
         .merge(health::router())

@@ -20,6 +20,12 @@ use crate::app::App;
         super::supply_api::search_plans_for_text,
         super::supply_api::place_order,
         super::supply_api::get_order,
+        super::events_api::list_events,
+        super::events_api::register_callback,
+        super::events_api::get_callback,
+        super::events_api::remove_callback,
+        super::admin::list_deliveries,
+        super::admin::replay_delivery,
         super::supplier_webhook::receive_supplier_event,
         super::whatsapp_webhook::verify_subscription,
         super::whatsapp_webhook::receive_delivery,
@@ -30,6 +36,8 @@ use crate::app::App;
     modifiers(&ApiKeyScheme),
     tags(
         (name = "supply", description = "The supply API for businesses"),
+        (name = "events", description = "Events of a business's orders: a log to poll, a callback to be called"),
+        (name = "admin", description = "For operators, with BINO_ADMIN_KEY"),
         (name = "webhooks", description = "Events pushed to Bino"),
         (name = "operations", description = "Health and metrics"),
     )
@@ -43,6 +51,10 @@ impl Modify for ApiKeyScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "admin_key",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }

@@ -1,10 +1,12 @@
-//! Background workers: they drain the durable inboxes and poll the supplier.
+//! Background workers: they drain the durable inboxes, poll the supplier and deliver
+//! outbound events.
 //!
 //! Workers read streams through consumer groups, so several `bino serve` processes share
 //! the work and an entry held by a process that died is taken over by another after a
 //! while. Each worker stops when the shutdown token is cancelled, after the entry in hand.
 
 pub mod allocation;
+pub mod outbound;
 pub mod supplier_events;
 pub mod whatsapp;
 

@@ -1,0 +1,230 @@
+//! Admin routes, for operators: failed event deliveries and their replay.
+//!
+//! Every route needs `Authorization: Bearer <BINO_ADMIN_KEY>`, compared in constant time.
+//! Without `BINO_ADMIN_KEY` the routes are closed: they answer 403 whatever is sent.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::app::App;
+use crate::events::EventType;
+use crate::events::delivery::{Delivery, DeliveryStatus, ReplayError};
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/admin/deliveries", get(list_deliveries))
+        .route("/admin/deliveries/{id}/replay", post(replay_delivery))
+}
+
+/// An operator, authenticated by the admin key.
+pub struct AdminCaller;
+
+impl FromRequestParts<Arc<App>> for AdminCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<App>,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(admin_key) = &app.settings.admin_key else {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "admin_disabled",
+                "admin routes are closed: BINO_ADMIN_KEY is not set",
+            ));
+        };
+        let presented = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| {
+                let (scheme, key) = value.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(key.trim())
+            })
+            .ok_or_else(|| {
+                ApiError::unauthorized("send the admin key as Authorization: Bearer <key>")
+            })?;
+        if bool::from(
+            admin_key
+                .expose_secret()
+                .as_bytes()
+                .ct_eq(presented.as_bytes()),
+        ) {
+            Ok(AdminCaller)
+        } else {
+            Err(ApiError::unauthorized("the admin key is not valid"))
+        }
+    }
+}
+
+/// Which deliveries to list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveriesQuery {
+    /// Only `failed` is listed (the default).
+    status: Option<String>,
+    /// At most this many, 1 to 1,000 (100 when absent); oldest failure first.
+    limit: Option<String>,
+}
+
+/// One attempt of a delivery.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptView {
+    at: DateTime<Utc>,
+    /// `http 500`, `timeout`, `connection failed`, `no callback registered`, ...
+    outcome: String,
+    http_status: Option<u16>,
+}
+
+/// A delivery of one event to one subscriber.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    id: String,
+    event_id: String,
+    event_type: EventType,
+    /// `business` or `support`.
+    subscriber_kind: &'static str,
+    status: DeliveryStatus,
+    created_at: DateTime<Utc>,
+    next_attempt_at: Option<DateTime<Utc>>,
+    delivered_at: Option<DateTime<Utc>>,
+    attempt_count: u32,
+    /// The latest attempts, oldest first.
+    attempts: Vec<AttemptView>,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(delivery: Delivery) -> Self {
+        DeliveryView {
+            subscriber_kind: delivery.subscriber.kind(),
+            id: delivery.id,
+            event_id: delivery.event_id,
+            event_type: delivery.event_type,
+            status: delivery.status,
+            created_at: delivery.created_at,
+            next_attempt_at: delivery.next_attempt_at,
+            delivered_at: delivery.delivered_at,
+            attempt_count: delivery.attempt_count,
+            attempts: delivery
+                .attempts
+                .into_iter()
+                .map(|attempt| AttemptView {
+                    at: attempt.at,
+                    outcome: attempt.outcome,
+                    http_status: attempt.http_status,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveriesList {
+    deliveries: Vec<DeliveryView>,
+}
+
+const DEFAULT_LISTED: usize = 100;
+const MAX_LISTED: usize = 1_000;
+
+/// Deliveries that failed for their whole retry window, oldest failure first.
+#[utoipa::path(
+    get, path = "/admin/deliveries", tag = "admin",
+    params(DeliveriesQuery),
+    responses(
+        (status = 200, body = DeliveriesList),
+        (status = 400, description = "A status other than failed, or a limit out of range", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong admin key", body = super::error::ErrorBody),
+        (status = 403, description = "BINO_ADMIN_KEY is not set", body = super::error::ErrorBody),
+    ),
+    security(("admin_key" = []))
+)]
+pub(super) async fn list_deliveries(
+    State(app): State<Arc<App>>,
+    _admin: AdminCaller,
+    ApiQuery(query): ApiQuery<DeliveriesQuery>,
+) -> Result<ApiJson<DeliveriesList>, ApiError> {
+    if query
+        .status
+        .as_deref()
+        .is_some_and(|status| status != "failed")
+    {
+        return Err(ApiError::bad_request(
+            "invalid_status",
+            "only status=failed can be listed",
+        ));
+    }
+    let limit = match query.limit.as_deref() {
+        None => DEFAULT_LISTED,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|limit| (1..=MAX_LISTED).contains(limit))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_limit",
+                    format!("limit must be a whole number from 1 to {MAX_LISTED}"),
+                )
+            })?,
+    };
+    let failed = app.deliveries.failed(limit).await.map_err(|error| {
+        tracing::warn!(%error, "deliveries unavailable");
+        ApiError::unavailable("deliveries are unavailable right now; try again shortly")
+    })?;
+    Ok(ApiJson(DeliveriesList {
+        deliveries: failed.into_iter().map(DeliveryView::from).collect(),
+    }))
+}
+
+/// Starts a failed (or cancelled) delivery over: attempted at once, then retried for a new
+/// retry window.
+#[utoipa::path(
+    post, path = "/admin/deliveries/{id}/replay", tag = "admin",
+    params(("id" = String, Path, description = "The delivery's id, `dlv_...`")),
+    responses(
+        (status = 202, description = "Scheduled now", body = DeliveryView),
+        (status = 401, description = "Missing or wrong admin key", body = super::error::ErrorBody),
+        (status = 403, description = "BINO_ADMIN_KEY is not set", body = super::error::ErrorBody),
+        (status = 404, body = super::error::ErrorBody),
+        (status = 409, description = "The delivery is pending or delivered", body = super::error::ErrorBody),
+    ),
+    security(("admin_key" = []))
+)]
+pub(super) async fn replay_delivery(
+    State(app): State<Arc<App>>,
+    _admin: AdminCaller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<(StatusCode, ApiJson<DeliveryView>), ApiError> {
+    match app.deliveries.replay(&id).await {
+        Ok(delivery) => Ok((StatusCode::ACCEPTED, ApiJson(DeliveryView::from(delivery)))),
+        Err(ReplayError::NotFound) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no delivery with this id",
+        )),
+        Err(error @ ReplayError::NotReplayable(_)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_replayable",
+            error.to_string(),
+        )),
+        Err(ReplayError::Store(error)) => {
+            tracing::warn!(%error, "deliveries unavailable");
+            Err(ApiError::unavailable(
+                "deliveries are unavailable right now; try again shortly",
+            ))
+        }
+    }
+}
