@@ -5,6 +5,7 @@ mod binary;
 mod conversation;
 mod esimaccess_orders;
 mod graph_client;
+mod outbound_events;
 mod resilience;
 mod searchai;
 mod store_contract;

@@ -147,6 +147,59 @@ impl TestApp {
         read(response).await
     }
 
+    /// Sends `method` to `path` with an optional bearer key and JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        read(request.send().await.expect("request sent")).await
+    }
+
+    /// Places an order with the given API key.
+    pub async fn order_as(&self, key: &str, body: &Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, "/esim/order", Some(key), Some(body))
+            .await
+    }
+
+    /// `PUT /esim/callback` with the given API key.
+    pub async fn register_callback(&self, key: &str, url: &str) -> (u16, Value) {
+        let body = serde_json::json!({ "url": url });
+        self.send(
+            reqwest::Method::PUT,
+            "/esim/callback",
+            Some(key),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// `GET /esim/events` with a query string (such as `?after=...&limit=2`).
+    pub async fn events(&self, key: &str, query: &str) -> (u16, Value) {
+        self.get_json(&format!("/esim/events{query}"), key).await
+    }
+
+    /// `GET /admin/deliveries` with a query string and an optional admin key.
+    pub async fn admin_deliveries(&self, key: Option<&str>, query: &str) -> (u16, Value) {
+        let path = format!("/admin/deliveries{query}");
+        self.send(reqwest::Method::GET, &path, key, None).await
+    }
+
+    /// `POST /admin/deliveries/{id}/replay` with an optional admin key.
+    pub async fn replay_delivery(&self, key: Option<&str>, id: &str) -> (u16, Value) {
+        let path = format!("/admin/deliveries/{id}/replay");
+        self.send(reqwest::Method::POST, &path, key, None).await
+    }
+
     pub async fn search(&self, body: Value) -> (u16, Value) {
         self.post_json("/esim/search", &body).await
     }
