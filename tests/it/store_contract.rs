@@ -67,6 +67,12 @@ store_contract!(
     a_queue_hands_out_items_front_first_and_removes_only_the_front,
     queue_push_once_queues_an_item_once_per_dedupe_key_until_it_expires,
     only_one_of_twenty_concurrent_pushes_with_one_dedupe_key_queues,
+    stream_append_once_appends_once_per_dedupe_key_and_remembers_the_entry,
+    a_stream_range_pages_after_an_entry_without_a_group,
+    dropping_old_entries_keeps_the_recent_ones_whatever_the_groups,
+    a_sorted_set_orders_members_by_score_and_keeps_one_score_each,
+    taking_due_members_moves_them_to_their_lease_and_leaves_the_rest,
+    twenty_concurrent_takers_never_take_the_same_member,
 );
 
 fn memory_store() -> SharedStore {
@@ -905,4 +911,168 @@ async fn only_one_of_twenty_concurrent_pushes_with_one_dedupe_key_queues(store: 
 
     assert_eq!(queued, 1);
     assert_eq!(store.queue_len("dup-queue").await.unwrap(), 1);
+}
+
+async fn stream_append_once_appends_once_per_dedupe_key_and_remembers_the_entry(
+    store: SharedStore,
+) {
+    let ttl = Duration::from_secs(60);
+
+    let first = store
+        .stream_append_once("seen:e1", ttl, "log", b"e1")
+        .await
+        .unwrap();
+    let again = store
+        .stream_append_once("seen:e1", ttl, "log", b"e1 again")
+        .await
+        .unwrap();
+    let other = store
+        .stream_append_once("seen:e2", ttl, "log", b"e2")
+        .await
+        .unwrap();
+
+    let first = first.expect("the first append goes through");
+    assert_eq!(again, None);
+    assert!(other.is_some());
+    assert_eq!(store.stream_len("log").await.unwrap(), 2);
+    assert_eq!(
+        store.get("seen:e1").await.unwrap().as_deref(),
+        Some(first.as_bytes()),
+        "the mark holds the entry's id"
+    );
+}
+
+async fn a_stream_range_pages_after_an_entry_without_a_group(store: SharedStore) {
+    let mut appended = Vec::new();
+    for payload in [&b"a"[..], b"b", b"c", b"\x00\xff"] {
+        appended.push(store.stream_append("log", payload).await.unwrap());
+    }
+
+    let first = store.stream_range("log", None, 2).await.unwrap();
+    let rest = store
+        .stream_range("log", Some(&first[1].id), 10)
+        .await
+        .unwrap();
+    let after_last = store
+        .stream_range("log", Some(&appended[3]), 10)
+        .await
+        .unwrap();
+    let missing = store.stream_range("no-such-log", None, 10).await.unwrap();
+
+    assert_eq!(payloads(&first), [b"a", b"b"]);
+    assert_eq!(ids(&first), appended[..2]);
+    assert_eq!(payloads(&rest), [&b"c"[..], b"\x00\xff"]);
+    assert!(after_last.is_empty());
+    assert!(missing.is_empty());
+    assert_eq!(
+        store.stream_len("log").await.unwrap(),
+        4,
+        "reading keeps entries"
+    );
+}
+
+async fn dropping_old_entries_keeps_the_recent_ones_whatever_the_groups(store: SharedStore) {
+    append(&store, b"old").await;
+    ensure_group(&store).await;
+    read_now(&store, "a", 10).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    append(&store, b"new").await;
+
+    let dropped = store
+        .stream_drop_older_than("inbox", Duration::from_millis(150))
+        .await
+        .unwrap();
+
+    assert_eq!(dropped, 1);
+    let left = store.stream_range("inbox", None, 10).await.unwrap();
+    assert_eq!(payloads(&left), [b"new"]);
+}
+
+async fn a_sorted_set_orders_members_by_score_and_keeps_one_score_each(store: SharedStore) {
+    assert!(store.sorted_add("due", "b", 20, false).await.unwrap());
+    assert!(store.sorted_add("due", "a", 10, false).await.unwrap());
+    assert!(
+        store
+            .sorted_add("due", "c", 1_700_000_000_000, false)
+            .await
+            .unwrap()
+    );
+
+    assert!(
+        !store.sorted_add("due", "b", 5, false).await.unwrap(),
+        "moved, not added"
+    );
+    assert!(
+        !store.sorted_add("due", "a", 1, true).await.unwrap(),
+        "kept where it was"
+    );
+
+    assert_eq!(
+        store.sorted_range("due", 10).await.unwrap(),
+        [
+            ("b".to_owned(), 5),
+            ("a".to_owned(), 10),
+            ("c".to_owned(), 1_700_000_000_000)
+        ]
+    );
+    assert_eq!(store.sorted_range("due", 1).await.unwrap().len(), 1);
+    assert_eq!(store.sorted_score("due", "a").await.unwrap(), Some(10));
+    assert!(store.sorted_remove("due", "a").await.unwrap());
+    assert!(!store.sorted_remove("due", "a").await.unwrap());
+    assert_eq!(store.sorted_score("due", "a").await.unwrap(), None);
+    assert!(store.sorted_range("nothing", 10).await.unwrap().is_empty());
+}
+
+async fn taking_due_members_moves_them_to_their_lease_and_leaves_the_rest(store: SharedStore) {
+    for (member, score) in [
+        ("late", 500),
+        ("first", 100),
+        ("second", 200),
+        ("third", 300),
+    ] {
+        store.sorted_add("due", member, score, false).await.unwrap();
+    }
+
+    let taken = store.sorted_take_due("due", 300, 1_000, 2).await.unwrap();
+    let rest = store.sorted_take_due("due", 300, 1_000, 10).await.unwrap();
+    let none = store.sorted_take_due("due", 300, 1_000, 10).await.unwrap();
+
+    assert_eq!(taken, ["first", "second"]);
+    assert_eq!(rest, ["third"]);
+    assert!(none.is_empty(), "taken members are leased past now");
+    assert_eq!(
+        store.sorted_score("due", "first").await.unwrap(),
+        Some(1_000)
+    );
+    assert_eq!(store.sorted_score("due", "late").await.unwrap(), Some(500));
+    assert_eq!(
+        store
+            .sorted_take_due("due", 1_000, 2_000, 10)
+            .await
+            .unwrap(),
+        ["late", "first", "second", "third"],
+        "a lease that ran out makes the member due again"
+    );
+}
+
+async fn twenty_concurrent_takers_never_take_the_same_member(store: SharedStore) {
+    for index in 0..50 {
+        store
+            .sorted_add("due", &format!("m{index}"), index, false)
+            .await
+            .unwrap();
+    }
+    let mut takers = JoinSet::new();
+    for _ in 0..20 {
+        let store = store.clone();
+        takers.spawn(async move { store.sorted_take_due("due", 100, 10_000, 5).await.unwrap() });
+    }
+
+    let mut taken: Vec<String> = takers.join_all().await.into_iter().flatten().collect();
+    let count = taken.len();
+    taken.sort();
+    taken.dedup();
+
+    assert_eq!(count, 50);
+    assert_eq!(taken.len(), 50);
 }
