@@ -76,6 +76,7 @@ pub struct DeliveriesQuery {
     /// Only `failed` is listed (the default).
     status: Option<String>,
     /// At most this many, 1 to 1,000 (100 when absent); oldest failure first.
+    #[param(value_type = Option<u32>)]
     limit: Option<String>,
 }
 

@@ -34,6 +34,7 @@ pub struct EventsQuery {
     /// the oldest event kept (30 days).
     after: Option<String>,
     /// Events per page, 1 to 100 (50 when absent).
+    #[param(value_type = Option<u32>)]
     limit: Option<String>,
 }
 

@@ -40,6 +40,9 @@ const MAX_TRANSACTION_ID_CHARS: usize = 50;
 /// The supplier's limit on profiles per package line.
 const MAX_QUANTITY: u32 = 30;
 const MAX_ITEMS: usize = 20;
+/// How long after its last change an order's outcome may be announced again; observers
+/// remember announcements for longer (the outbound events for 30 days).
+const REANNOUNCE_WITHIN: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Stream of submitted orders that still wait for their profiles; see [`OrderService::poll_allocation`].
 pub const ALLOCATION_STREAM: &str = "orders:awaiting-allocation";
 
@@ -215,6 +218,16 @@ impl OrderService {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Announces again the outcome of a submission that another request (or process) made,
+    /// in case it died before announcing; only for recent orders, since observers remember
+    /// what they were told for a limited time.
+    async fn reannounce_outcome(&self, record: &OrderRecord) {
+        let age_ms = Utc::now().timestamp_millis() - record.updated_at_ms;
+        if age_ms <= i64::try_from(REANNOUNCE_WITHIN.as_millis()).unwrap_or(i64::MAX) {
+            self.announce_outcome(record).await;
+        }
+    }
+
     /// Announces a submission's outcome where nothing can retry it; a failure is logged,
     /// and the allocation poller or a repeated request announces it again.
     async fn announce_outcome(&self, record: &OrderRecord) {
@@ -371,7 +384,7 @@ impl OrderService {
             return Ok(true);
         };
         // The request that submitted the order may have died before announcing it.
-        self.announce_outcome(&record).await;
+        self.reannounce_outcome(&record).await;
         match (&record.status, &record.provider_order_reference) {
             (OrderStatus::Submitted, Some(order_no)) => {
                 tracing::info!(order.id = %hash_id(order_key), "no GOT_RESOURCE yet, polling the supplier");
@@ -394,7 +407,7 @@ impl OrderService {
         loop {
             if existing.status != OrderStatus::Pending {
                 // The first request may have died before announcing the outcome.
-                self.announce_outcome(&existing).await;
+                self.reannounce_outcome(&existing).await;
             }
             if existing.status == OrderStatus::Failed {
                 // A retry gets the answer the first request got.
