@@ -401,6 +401,41 @@ async fn the_event_log_pages_oldest_first_and_shows_only_the_callers_events() {
 }
 
 #[tokio::test]
+async fn an_esims_lifecycle_reaches_the_log_as_status_usage_and_validity_events() {
+    let app = spawn_app_with(&[("SANDBOX_EVENT_INTERVAL_MS", "150")]).await;
+    let package_code = japan_plan(&app).await;
+    order_and_wait(&app, API_KEY, "lifecycle-order-1", &package_code).await;
+
+    // Submitted, ready, then the sandbox's eight lifecycle steps.
+    let events = wait_for_log(&app, API_KEY, 10).await;
+
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types[..2], ["order.submitted", "esim.ready"]);
+    for wanted in ["esim.status", "esim.data_usage", "esim.validity_usage"] {
+        assert!(types.contains(&wanted), "{wanted} missing from {types:?}");
+    }
+    let usage = events
+        .iter()
+        .rfind(|e| e["type"] == "esim.data_usage")
+        .unwrap();
+    let payload = &usage["payload"];
+    assert!(payload["usedBytes"].as_u64().unwrap() > 0, "{usage}");
+    assert_eq!(
+        payload["remainingBytes"].as_u64().unwrap(),
+        payload["totalVolumeBytes"].as_u64().unwrap() - payload["usedBytes"].as_u64().unwrap()
+    );
+    let validity = events
+        .iter()
+        .find(|e| e["type"] == "esim.validity_usage")
+        .unwrap();
+    assert!(validity["payload"]["expiresAt"].is_string(), "{validity}");
+    let mut ids: Vec<&str> = events.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), events.len(), "every change has its own id");
+}
+
+#[tokio::test]
 async fn a_bad_cursor_or_limit_gets_400_and_another_keys_event_is_no_cursor() {
     let app = spawn_app_with(&[]).await;
     let package_code = japan_plan(&app).await;
