@@ -247,6 +247,7 @@ impl Deliveries {
 
     /// Makes one attempt of delivery `id` (taken with [`Deliveries::take_due`]), records
     /// its outcome and schedules what follows.
+    #[tracing::instrument(skip_all, fields(delivery.id = %id))]
     pub async fn attempt(&self, id: &str, tuning: &DeliveryTuning) -> Result<(), StoreError> {
         let Some(delivery) = self.load(id).await? else {
             // Expired with its record; nothing left to deliver.

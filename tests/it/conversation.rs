@@ -45,22 +45,24 @@ async fn graph_mock() -> MockServer {
 }
 
 async fn spawn_with_graph(graph: &MockServer) -> TestApp {
+    spawn_with_graph_and(graph, &[]).await
+}
+
+/// Like [`spawn_with_graph`], with extra settings.
+async fn spawn_with_graph_and(graph: &MockServer, extra: &[(&str, &str)]) -> TestApp {
     let store: SharedStore = Arc::new(
         RedisStore::connect(&redis_url().await, &random_prefix())
             .await
             .expect("test Redis answers"),
     );
     let base_url = format!("{}/v25.0", graph.uri());
-    spawn_app_customised(
-        store,
-        &[
-            ("WHATSAPP_TOKEN", "test-graph-token"),
-            ("WHATSAPP_PHONE_NUMBER_ID", PHONE_NUMBER_ID),
-            ("GRAPH_BASE_URL", &base_url),
-        ],
-        |_| {},
-    )
-    .await
+    let mut settings = vec![
+        ("WHATSAPP_TOKEN", "test-graph-token"),
+        ("WHATSAPP_PHONE_NUMBER_ID", PHONE_NUMBER_ID),
+        ("GRAPH_BASE_URL", base_url.as_str()),
+    ];
+    settings.extend_from_slice(extra);
+    spawn_app_customised(store, &settings, |_| {}).await
 }
 
 /// One delivery with one message from the traveller; `message` is the message's own
@@ -278,6 +280,60 @@ async fn an_image_gets_a_polite_hint_not_silence() {
         is_text_containing(m, "text and taps")
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asking_for_a_person_reaches_the_support_desk_once_without_the_phone_number() {
+    let graph = graph_mock().await;
+    let desk = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&desk)
+        .await;
+    let app = spawn_with_graph_and(
+        &graph,
+        &[
+            ("SUPPORT_WEBHOOK_URL", &desk.uri()),
+            ("SUPPORT_WEBHOOK_SECRET", "test-desk-secret"),
+        ],
+    )
+    .await;
+
+    let agent = json!({"type": "text", "text": {"body": "agent"}});
+    deliver_twice(&app, &delivery("wamid.AGENT-1", agent)).await;
+    wait_for_sent(&graph, "the hand-off answer", |m| {
+        is_text_containing(m, "a person from our team")
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while desk
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the desk heard nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let received = desk.received_requests().await.unwrap_or_default();
+    assert_eq!(received.len(), 1, "one hand-off, one delivery");
+    let text = String::from_utf8_lossy(&received[0].body);
+    assert!(
+        !text.contains(TRAVELLER) && !text.contains("Test Traveller"),
+        "{text}"
+    );
+    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(body["type"], "handoff.requested");
+    assert_eq!(
+        body["context"]["customer"],
+        bino::telemetry::hash_id(TRAVELLER)
+    );
+    assert_eq!(body["binoTransactionId"], Value::Null);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
