@@ -68,6 +68,7 @@ impl EventFanOut {
                 Err(error) => {
                     tracing::warn!(%error, "outbound event stream unreadable, retrying");
                     super::pause_after_store_error().await;
+                    super::recreate_group(self.deliveries.store().as_ref(), OUTBOUND, GROUP).await;
                 }
             }
         }
@@ -106,6 +107,7 @@ impl EventFanOut {
             return;
         }
         tracing::error!(%error, attempts, "outbound event failed repeatedly, moved to dead letters");
+        metrics::counter!("bino_inbox_dead_letters_total", "inbox" => "outbound").increment(1);
         let letter = serde_json::json!({
             "entry": entry.id,
             "error": error.to_string(),
