@@ -87,7 +87,6 @@ usage-line = • { $plan }: noch { $left } von { $total }{ $expires ->
 }
 usage-unknown = • { $plan }: noch kein Verbrauch gemeldet
 top-up-none = Du hast noch keine eSIM zum Aufladen.
-top-up-later = Zum Aufladen schreib „Mensch“, dann lädt jemand aus unserem Team Daten auf deine eSIM.
 
 handed-off = Ich habe jemanden aus unserem Team dazugeholt. Du bekommst hier bald eine Antwort. Schreib „Menü“, um zu mir zurückzukommen.
 with-agent = Jemand aus unserem Team antwortet dir hier bald. Schreib „Menü“, um zu mir zurückzukommen.
@@ -101,3 +100,28 @@ limit-orders = Du hast das Tageslimit für eSIM-Bestellungen ({ $limit }) erreic
 language-set = Okay, ich schreibe dir ab jetzt auf Deutsch.
 pick-a-number = Wähl einen Tarif aus der Liste: tipp ihn an oder schreib seine Nummer (1 bis { $count }).
 trip-worldwide = die ganze Welt
+
+# Bezahlung, Aufladen und Betreuung.
+checkout-link = Zum Bezahlen öffne diese sichere Seite (1 Stunde gültig): { $url }
+    Ich schicke dir die eSIM hier, sobald die Zahlung durch ist.
+checkout-unavailable = Ich konnte die Bezahlseite gerade nicht öffnen, und es wurde nichts abgebucht. Tippe in einer Minute noch einmal auf Kaufen.
+checkout-expired = Der Bezahllink ist abgelaufen: Es wurde nichts abgebucht und nichts bestellt.
+purchase-closed = Kaufen in diesem Chat ist für deine Nummer nicht freigeschaltet. Schreib „Mensch“, dann hilft dir jemand.
+payment-received = Zahlung erhalten, danke! (Ref. { $order }) Ich bereite deine eSIM vor; das dauert meist weniger als eine Minute.
+paid-but-failed = Es tut mir leid: Deine Zahlung ist angekommen, aber der Anbieter konnte die eSIM nicht ausstellen (Ref. { $order }). Du bekommst den vollen Betrag zurück, und jemand aus unserem Team weiß Bescheid. Schreib „Mensch“, um mit ihm zu sprechen.
+still-awaiting-payment = Deine Bestellung wartet auf die Zahlung: Nutze den Link, den ich oben geschickt habe. Die eSIM kommt, sobald sie bezahlt ist.
+top-up-applied = Erledigt: { $plan } wurde deiner eSIM hinzugefügt. Du brauchst keinen neuen QR-Code.
+top-up-body = Aufladungen für { $plan }. Sie kommen auf die eSIM, die du schon hast.
+top-up-no-plans = Für { $plan } gibt es gerade keine Aufladung. Schreib „Mensch“, wenn du mehr Daten brauchst.
+summary-top-up = Wird sofort deiner jetzigen eSIM hinzugefügt; kein neuer QR-Code nötig.
+button-top-up = Aufladen
+esim-connected = Deine eSIM für { $plan } ist installiert und verbunden ✅ Gute Reise!
+data-low = Deine eSIM für { $plan } hat noch { $left } Daten.
+expiring = { $days ->
+    [one] Deine eSIM für { $plan } läuft in 1 Tag ab.
+   *[other] Deine eSIM für { $plan } läuft in { $days } Tagen ab.
+} Lade auf, um verbunden zu bleiben.
+released = Ich bin wieder da! Sag mir, wohin du reist, oder schreib „Menü“ für die Optionen.
+esim-state-awaiting-payment = wartet auf Zahlung
+esim-state-cancelled = storniert (nichts abgebucht)
+esim-state-refund-pending = nicht ausgestellt, Erstattung unterwegs

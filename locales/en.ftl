@@ -87,7 +87,6 @@ usage-line = • { $plan }: { $left } of { $total } left{ $expires ->
 }
 usage-unknown = • { $plan }: no usage reported yet
 top-up-none = You have no eSIM to top up yet.
-top-up-later = To top up, write "agent" and a person will add data to your eSIM.
 
 handed-off = I've asked a person from our team to join. They'll answer here soon. Write "menu" to come back to me.
 with-agent = A person from our team will answer here soon. Write "menu" to come back to me.
@@ -101,3 +100,28 @@ limit-orders = You've reached today's limit of eSIM orders ({ $limit }). Write "
 language-set = OK, I'll write in English.
 pick-a-number = Pick a plan from the list: tap it, or type its number (1 to { $count }).
 trip-worldwide = anywhere in the world
+
+# Payment, top-ups and care.
+checkout-link = To pay, open this secure page (valid for 1 hour): { $url }
+    I'll send your eSIM here as soon as the payment is through.
+checkout-unavailable = I couldn't open the payment page just now, and nothing was charged. Tap Buy again in a minute.
+checkout-expired = The payment link expired, so nothing was charged and nothing was ordered.
+purchase-closed = Buying in this chat isn't open for your number. Write "agent" and a person will help you.
+payment-received = Payment received, thank you! (ref. { $order }) I'm preparing your eSIM; it usually takes under a minute.
+paid-but-failed = I'm sorry: your payment arrived, but the supplier could not issue the eSIM (ref. { $order }). You will get a full refund, and a person from our team has been told. Write "agent" to talk to them.
+still-awaiting-payment = Your order waits for the payment: use the link I sent above. I'll send your eSIM as soon as it's paid.
+top-up-applied = Done: { $plan } was added to your eSIM. No new QR code needed.
+top-up-body = Top-ups for { $plan }. They are added to the eSIM you already have.
+top-up-no-plans = There are no top-ups for { $plan } right now. Write "agent" if you need more data.
+summary-top-up = Added to your current eSIM at once; no new QR code needed.
+button-top-up = Top up
+esim-connected = Your eSIM for { $plan } is installed and connected ✅ Enjoy your trip!
+data-low = Your eSIM for { $plan } has { $left } of data left.
+expiring = { $days ->
+    [one] Your eSIM for { $plan } expires in 1 day.
+   *[other] Your eSIM for { $plan } expires in { $days } days.
+} Top up to keep it going.
+released = I'm back! Tell me where you're going, or write "menu" for the options.
+esim-state-awaiting-payment = waiting for payment
+esim-state-cancelled = cancelled (nothing charged)
+esim-state-refund-pending = not issued, refund on its way

@@ -87,7 +87,6 @@ usage-line = • { $plan }: te quedan { $left } de { $total }{ $expires ->
 }
 usage-unknown = • { $plan }: aún no hay datos de uso
 top-up-none = Aún no tienes ninguna eSIM para recargar.
-top-up-later = Para recargar, escribe "agente" y una persona añadirá datos a tu eSIM.
 
 handed-off = Le pedí a una persona de nuestro equipo que se una. Te responderá aquí pronto. Escribe "menú" para volver conmigo.
 with-agent = Una persona de nuestro equipo te responderá aquí pronto. Escribe "menú" para volver conmigo.
@@ -101,3 +100,28 @@ limit-orders = Llegaste al límite diario de pedidos de eSIM ({ $limit }). Escri
 language-set = Vale, te escribo en español.
 pick-a-number = Elige un plan de la lista: tócalo o escribe su número (del 1 al { $count }).
 trip-worldwide = cualquier lugar del mundo
+
+# Pago, recargas y seguimiento.
+checkout-link = Para pagar, abre esta página segura (válida 1 hora): { $url }
+    Te enviaré la eSIM aquí en cuanto se complete el pago.
+checkout-unavailable = No pude abrir la página de pago ahora mismo y no se cobró nada. Toca Comprar otra vez en un minuto.
+checkout-expired = El enlace de pago caducó, así que no se cobró ni se pidió nada.
+purchase-closed = Comprar en este chat no está disponible para tu número. Escribe "agente" y una persona te ayudará.
+payment-received = ¡Pago recibido, gracias! (ref. { $order }) Estoy preparando tu eSIM; suele tardar menos de un minuto.
+paid-but-failed = Lo siento: tu pago llegó, pero el proveedor no pudo emitir la eSIM (ref. { $order }). Recibirás el reembolso completo y ya avisamos a una persona de nuestro equipo. Escribe "agente" para hablar con ella.
+still-awaiting-payment = Tu pedido espera el pago: usa el enlace que te envié arriba. Te enviaré la eSIM en cuanto esté pagada.
+top-up-applied = Listo: se añadió { $plan } a tu eSIM. No necesitas un código QR nuevo.
+top-up-body = Recargas para { $plan }. Se añaden a la eSIM que ya tienes.
+top-up-no-plans = Ahora no hay recargas para { $plan }. Escribe "agente" si necesitas más datos.
+summary-top-up = Se añade al momento a tu eSIM actual; no necesitas un código QR nuevo.
+button-top-up = Recargar
+esim-connected = Tu eSIM de { $plan } está instalada y conectada ✅ ¡Buen viaje!
+data-low = A tu eSIM de { $plan } le quedan { $left } de datos.
+expiring = { $days ->
+    [one] Tu eSIM de { $plan } caduca en 1 día.
+   *[other] Tu eSIM de { $plan } caduca en { $days } días.
+} Recarga para seguir conectado.
+released = ¡Ya estoy de vuelta! Dime adónde vas, o escribe "menú" para ver las opciones.
+esim-state-awaiting-payment = esperando el pago
+esim-state-cancelled = cancelada (sin cargo)
+esim-state-refund-pending = no emitida, reembolso en camino

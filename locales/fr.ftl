@@ -88,7 +88,6 @@ usage-line = • { $plan } : il reste { $left } sur { $total }{ $expires ->
 }
 usage-unknown = • { $plan } : pas encore de consommation signalée
 top-up-none = Vous n'avez pas encore d'eSIM à recharger.
-top-up-later = Pour recharger, écrivez « humain » et une personne ajoutera des données à votre eSIM.
 
 handed-off = J'ai demandé à une personne de notre équipe de nous rejoindre. Elle vous répondra ici très bientôt. Écrivez « menu » pour revenir vers moi.
 with-agent = Une personne de notre équipe va vous répondre ici très bientôt. Écrivez « menu » pour revenir vers moi.
@@ -102,3 +101,28 @@ limit-orders = Vous avez atteint la limite quotidienne de commandes d'eSIM ({ $l
 language-set = D'accord, je vous écris en français.
 pick-a-number = Choisissez un forfait dans la liste : touchez-le ou tapez son numéro (de 1 à { $count }).
 trip-worldwide = partout dans le monde
+
+# Paiement, recharges et suivi.
+checkout-link = Pour payer, ouvrez cette page sécurisée (valable 1 heure) : { $url }
+    Je vous envoie l'eSIM ici dès que le paiement est passé.
+checkout-unavailable = Je n'ai pas pu ouvrir la page de paiement, et rien n'a été débité. Touchez Acheter à nouveau dans une minute.
+checkout-expired = Le lien de paiement a expiré : rien n'a été débité ni commandé.
+purchase-closed = L'achat dans ce chat n'est pas ouvert pour votre numéro. Écrivez « humain » et une personne vous aidera.
+payment-received = Paiement reçu, merci ! (réf. { $order }) Je prépare votre eSIM ; cela prend en général moins d'une minute.
+paid-but-failed = Désolé : votre paiement est arrivé, mais le fournisseur n'a pas pu émettre l'eSIM (réf. { $order }). Vous serez remboursé intégralement, et une personne de notre équipe est prévenue. Écrivez « humain » pour lui parler.
+still-awaiting-payment = Votre commande attend le paiement : utilisez le lien envoyé plus haut. Je vous envoie l'eSIM dès qu'elle est payée.
+top-up-applied = C'est fait : { $plan } a été ajouté à votre eSIM. Pas besoin de nouveau code QR.
+top-up-body = Recharges pour { $plan }. Elles s'ajoutent à l'eSIM que vous avez déjà.
+top-up-no-plans = Il n'y a pas de recharge pour { $plan } pour le moment. Écrivez « humain » s'il vous faut plus de données.
+summary-top-up = Ajouté tout de suite à votre eSIM actuelle ; pas besoin de nouveau code QR.
+button-top-up = Recharger
+esim-connected = Votre eSIM { $plan } est installée et connectée ✅ Bon voyage !
+data-low = Il reste { $left } de données sur votre eSIM { $plan }.
+expiring = { $days ->
+    [one] Votre eSIM { $plan } expire dans 1 jour.
+   *[other] Votre eSIM { $plan } expire dans { $days } jours.
+} Rechargez pour rester connecté.
+released = Me revoilà ! Dites-moi où vous allez, ou écrivez « menu » pour les options.
+esim-state-awaiting-payment = en attente de paiement
+esim-state-cancelled = annulée (rien débité)
+esim-state-refund-pending = non émise, remboursement en cours

@@ -87,7 +87,6 @@ usage-line = • { $plan }: restam { $left } de { $total }{ $expires ->
 }
 usage-unknown = • { $plan }: ainda sem dados de consumo
 top-up-none = Você ainda não tem nenhum eSIM para recarregar.
-top-up-later = Para recarregar, escreva "agente" e uma pessoa vai adicionar dados ao seu eSIM.
 
 handed-off = Chamei uma pessoa da nossa equipe para entrar na conversa. Ela vai responder aqui em breve. Escreva "menu" para voltar a falar comigo.
 with-agent = Uma pessoa da nossa equipe vai responder aqui em breve. Escreva "menu" para voltar a falar comigo.
@@ -101,3 +100,28 @@ limit-orders = Você atingiu o limite diário de pedidos de eSIM ({ $limit }). E
 language-set = Certo, vou escrever em português.
 pick-a-number = Escolha um plano da lista: toque nele ou digite o número (de 1 a { $count }).
 trip-worldwide = qualquer lugar do mundo
+
+# Pagamento, recargas e acompanhamento.
+checkout-link = Para pagar, abra esta página segura (válida por 1 hora): { $url }
+    Eu envio seu eSIM aqui assim que o pagamento for confirmado.
+checkout-unavailable = Não consegui abrir a página de pagamento agora, e nada foi cobrado. Toque em Comprar de novo daqui a um minuto.
+checkout-expired = O link de pagamento expirou, então nada foi cobrado nem pedido.
+purchase-closed = Comprar neste chat não está disponível para o seu número. Escreva "agente" e uma pessoa vai ajudar você.
+payment-received = Pagamento recebido, obrigado! (ref. { $order }) Estou preparando seu eSIM; costuma levar menos de um minuto.
+paid-but-failed = Sinto muito: seu pagamento chegou, mas o fornecedor não conseguiu emitir o eSIM (ref. { $order }). Você vai receber o reembolso total, e uma pessoa da nossa equipe já foi avisada. Escreva "agente" para falar com ela.
+still-awaiting-payment = Seu pedido aguarda o pagamento: use o link que enviei acima. Eu envio seu eSIM assim que estiver pago.
+top-up-applied = Pronto: { $plan } foi adicionado ao seu eSIM. Não precisa de um novo QR code.
+top-up-body = Recargas para { $plan }. Elas são adicionadas ao eSIM que você já tem.
+top-up-no-plans = Não há recargas para { $plan } agora. Escreva "agente" se precisar de mais dados.
+summary-top-up = Adicionado na hora ao seu eSIM atual; não precisa de um novo QR code.
+button-top-up = Recarregar
+esim-connected = Seu eSIM de { $plan } está instalado e conectado ✅ Boa viagem!
+data-low = Seu eSIM de { $plan } tem { $left } de dados restantes.
+expiring = { $days ->
+    [one] Seu eSIM de { $plan } expira em 1 dia.
+   *[other] Seu eSIM de { $plan } expira em { $days } dias.
+} Recarregue para continuar conectado.
+released = Voltei! Diga para onde você vai, ou escreva "menu" para ver as opções.
+esim-state-awaiting-payment = aguardando pagamento
+esim-state-cancelled = cancelado (nada cobrado)
+esim-state-refund-pending = não emitido, reembolso a caminho

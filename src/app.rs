@@ -10,8 +10,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::bot::channel::{Channel, Unconfigured, WhatsAppChannel};
-use crate::bot::{Bot, BotSettings, ChatOrderNews};
-use crate::config::{Settings, SupplierKind};
+use crate::bot::{Bot, BotSettings, ChatOrderNews, TemplateNames};
+use crate::config::{PaymentsKind, Settings, SupplierKind};
 use crate::discovery::Discovery;
 use crate::discovery::llm::{LlmConfig, LlmExtractor};
 use crate::events::EventPublisher;
@@ -20,9 +20,11 @@ use crate::events::delivery::{Deliveries, DeliveryTuning};
 use crate::events::sender::{Target, WebhookSender};
 use crate::jobs::allocation::AllocationPoller;
 use crate::jobs::outbound::{DeliveryWorker, EventFanOut};
-use crate::jobs::supplier_events::{self, SupplierEventWorker};
 use crate::jobs::whatsapp::{self, TurnHandler, WhatsAppWorker};
+use crate::jobs::{payments, supplier_events};
 use crate::orders::OrderService;
+use crate::payments::stripe::{StripeClient, StripeConfig};
+use crate::payments::{Checkout, PaymentPolicy};
 use crate::store::{MemoryStore, RedisStore, SharedStore};
 use crate::supply::cache::CatalogCache;
 use crate::supply::esimaccess::{EsimAccessClient, EsimAccessConfig};
@@ -184,20 +186,53 @@ impl App {
             ..DeliveryTuning::default()
         };
 
-        let bot = Arc::new(Bot::new(
-            Arc::clone(&store),
-            Arc::clone(&discovery),
-            Arc::clone(&catalog),
-            Arc::clone(&orders),
-            Arc::clone(&events),
+        let checkout: Option<Arc<dyn Checkout>> = match (
+            settings.payments,
+            &settings.stripe_secret_key,
+            &settings.public_url,
+        ) {
+            (PaymentsKind::Stripe, Some(secret_key), Some(public_url)) => Some(Arc::new(
+                StripeClient::new(StripeConfig {
+                    base_url: settings.stripe_base_url.clone(),
+                    secret_key: secret_key.clone(),
+                    public_url: public_url.clone(),
+                })
+                .context("could not set up the Stripe client")?,
+            )),
+            _ => None,
+        };
+        if checkout.is_none() && settings.supplier == SupplierKind::EsimAccess {
+            tracing::warn!(
+                "BINO_PAYMENTS=none with a live supplier: only BINO_ALLOWED_CUSTOMERS can buy in chat"
+            );
+        }
+        let payments = Arc::new(PaymentPolicy::new(
+            checkout,
+            settings.allowed_customers.clone(),
+            settings.supplier == SupplierKind::Sandbox,
+        ));
+
+        let bot = Arc::new(Bot {
+            store: Arc::clone(&store),
+            discovery: Arc::clone(&discovery),
+            catalog: Arc::clone(&catalog),
+            orders: Arc::clone(&orders),
+            events: Arc::clone(&events),
             channel,
-            BotSettings {
+            payments,
+            settings: BotSettings {
                 idle_restart: settings.conversation_idle_restart,
                 searches_per_minute: settings.searches_per_minute,
                 orders_per_day: settings.orders_per_day,
                 margin_percent: settings.margin_percent,
+                low_data_percent: settings.low_data_percent,
+                templates: TemplateNames {
+                    esim_ready: settings.template_esim_ready.clone(),
+                    data_low: settings.template_data_low.clone(),
+                    expiring: settings.template_expiring.clone(),
+                },
             },
-        ));
+        });
         orders.observe(Arc::new(ChatOrderNews {
             store: Arc::clone(&store),
         }));
@@ -228,12 +263,18 @@ impl App {
         let mut workers = JoinSet::new();
         let consumer = crate::jobs::consumer_name();
 
-        let events = SupplierEventWorker::new(
+        let events = supplier_events::worker(
             Arc::clone(&self.store),
             Arc::clone(&self.orders),
             consumer.clone(),
         );
         workers.spawn(events.run(shutdown.clone()));
+        let payments = payments::worker(
+            Arc::clone(&self.store),
+            Arc::clone(&self.orders),
+            consumer.clone(),
+        );
+        workers.spawn(payments.run(shutdown.clone()));
 
         let poller = AllocationPoller {
             store: Arc::clone(&self.store),

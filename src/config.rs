@@ -98,6 +98,12 @@ pub struct Settings {
     pub admin_key: Option<SecretString>,
     /// The wait before the first retry of a failed event delivery, doubled for each next.
     pub event_retry_base: Duration,
+    /// Data left, in percent of a plan, below which the traveller is offered a top-up.
+    pub low_data_percent: u32,
+    /// Approved WhatsApp templates for news outside the 24-hour window.
+    pub template_esim_ready: String,
+    pub template_data_low: String,
+    pub template_expiring: String,
 }
 
 /// Every problem found in the settings, reported together.
@@ -333,6 +339,31 @@ impl Reader<'_> {
                 3_600_000,
                 30_000,
             ))),
+            low_data_percent: self.bounded("LOW_DATA_PERCENT", 1, 99, 20),
+            template_esim_ready: self.template("TEMPLATE_ESIM_READY", "esim_ready"),
+            template_data_low: self.template("TEMPLATE_DATA_LOW", "esim_data_low"),
+            template_expiring: self.template("TEMPLATE_EXPIRING", "esim_expiring"),
+        }
+    }
+
+    /// A template name as Meta's Business Manager accepts it: lowercase letters, digits and
+    /// underscores.
+    fn template(&mut self, name: &str, default: &str) -> String {
+        match self.get(name) {
+            None => default.to_owned(),
+            Some(value)
+                if value
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+            {
+                value.to_owned()
+            }
+            Some(_) => {
+                self.problems.push(format!(
+                    "BINO_{name} must be a template name: lowercase letters, digits and underscores"
+                ));
+                default.to_owned()
+            }
         }
     }
 

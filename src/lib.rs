@@ -9,7 +9,8 @@
 //! - [`jobs`]: workers that drain the durable inboxes and poll the supplier.
 //! - [`events`]: outbound events from order changes: per-key logs, signed deliveries to
 //!   business callbacks and the support desk, retries.
-//! - [`orders`]: idempotent orders and their lifecycle, from submission to allocated profiles.
+//! - [`orders`]: idempotent orders and their lifecycle, from payment to delivered eSIM.
+//! - [`payments`]: checkout before a chat order is placed (Stripe), and who may skip it.
 //! - [`supply`]: the [`supply::Supplier`] trait, the eSIM Access client, the offline sandbox,
 //!   and the catalog cache in front of both.
 //! - [`catalog`]: the domain of packages, plans, money and coverage (no I/O).
@@ -28,6 +29,7 @@ pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod orders;
+pub mod payments;
 pub mod store;
 pub mod supply;
 pub mod telemetry;

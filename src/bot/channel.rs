@@ -43,6 +43,12 @@ pub trait Channel: Send + Sync + 'static {
 
     /// Shows the customer their message was read and a reply is coming. Best effort.
     async fn acknowledge(&self, message_id: &str);
+
+    /// Whether free-form messages reach the customer now; when not, only a template does.
+    /// A channel without such a rule (a terminal) is always open.
+    async fn window_open(&self, _customer: &str) -> Result<bool, ChannelError> {
+        Ok(true)
+    }
 }
 
 /// WhatsApp, through the outbox (which checks the 24-hour window and records what was sent).
@@ -121,6 +127,13 @@ impl Channel for WhatsAppChannel {
         if let Err(error) = self.outbox.acknowledge(message_id).await {
             tracing::debug!(%error, "read receipt not sent");
         }
+    }
+
+    async fn window_open(&self, customer: &str) -> Result<bool, ChannelError> {
+        self.outbox
+            .window_open(customer)
+            .await
+            .map_err(|error| ChannelError::Retry(error.to_string()))
     }
 }
 

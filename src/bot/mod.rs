@@ -28,19 +28,24 @@ use serde::{Deserialize, Serialize};
 
 use self::channel::{Channel, ChannelError};
 pub use self::step::{Action, Conversation, Input, Reply, Stage, step};
-use self::step::{Context, EsimLine, EsimState, Limit, MAX_OFFERS, Offer, SearchOutcome, Trip};
+use self::step::{
+    Context, EsimLine, EsimState, Limit, MAX_OFFERS, Offer, SearchOutcome, TemplateKind, Trip,
+};
 use self::texts::{Arg, Language, Texts};
 use crate::catalog::{self, ActivationTrigger, CountryCode, DataAllowance, format_volume};
 use crate::discovery::Discovery;
 use crate::events::EventPublisher;
 use crate::jobs::whatsapp::{CustomerKeys, Turn, TurnError, TurnHandler};
 use crate::orders::{
-    OrderChange, OrderError, OrderItemRequest, OrderRecord, OrderRequest, OrderService, OrderStatus,
+    OrderChange, OrderError, OrderItemRequest, OrderKind, OrderRecord, OrderRequest, OrderService,
+    OrderStatus, PaymentRecord, ProfileUpdate, ProfileView,
 };
+use crate::payments::{CheckoutError, CheckoutRequest, PaymentPolicy, PaymentRoute};
 use crate::store::{SharedStore, StoreError};
 use crate::supply::cache::CatalogCache;
+use crate::supply::{EsimStatus, PackageQuery};
 use crate::whatsapp::Identity;
-use crate::whatsapp::message::{ButtonsMessage, ListMessage, Outbound, Row};
+use crate::whatsapp::message::{ButtonsMessage, ListMessage, Outbound, Row, TemplateMessage};
 use crate::whatsapp::model::{Content, InboundMessage, Update};
 
 /// A conversation untouched this long is forgotten (its orders are not).
@@ -59,6 +64,51 @@ pub struct BotSettings {
     pub searches_per_minute: u32,
     pub orders_per_day: u32,
     pub margin_percent: u32,
+    /// Data left, in percent of the plan, below which the traveller is offered a top-up.
+    pub low_data_percent: u32,
+    pub templates: TemplateNames,
+}
+
+/// The names of the approved WhatsApp templates sent outside the 24-hour window. Each
+/// must exist, approved, in every language the bot speaks, with the body parameters
+/// [`TemplateKind`] describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateNames {
+    pub esim_ready: String,
+    pub data_low: String,
+    pub expiring: String,
+}
+
+impl Default for TemplateNames {
+    fn default() -> Self {
+        TemplateNames {
+            esim_ready: "esim_ready".to_owned(),
+            data_low: "esim_data_low".to_owned(),
+            expiring: "esim_expiring".to_owned(),
+        }
+    }
+}
+
+impl TemplateNames {
+    fn name(&self, kind: TemplateKind) -> &str {
+        match kind {
+            TemplateKind::EsimReady => &self.esim_ready,
+            TemplateKind::DataLow => &self.data_low,
+            TemplateKind::Expiring => &self.expiring,
+        }
+    }
+}
+
+/// The language code of a template's approved translation.
+fn template_language(language: Language) -> &'static str {
+    match language {
+        Language::En => "en",
+        Language::Es => "es",
+        // Meta has two Portuguese translations; Brazil is where most travellers write from.
+        Language::Pt => "pt_BR",
+        Language::Fr => "fr",
+        Language::De => "de",
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -84,15 +134,18 @@ struct Pending {
     actions: Vec<Action>,
 }
 
+/// The executor; built once at start-up from the parts it drives.
 pub struct Bot {
-    store: SharedStore,
-    discovery: Arc<Discovery>,
-    catalog: Arc<CatalogCache>,
-    orders: Arc<OrderService>,
+    pub store: SharedStore,
+    pub discovery: Arc<Discovery>,
+    pub catalog: Arc<CatalogCache>,
+    pub orders: Arc<OrderService>,
     /// Tells the support desk of hand-offs.
-    events: Arc<EventPublisher>,
-    channel: Arc<dyn Channel>,
-    settings: BotSettings,
+    pub events: Arc<EventPublisher>,
+    pub channel: Arc<dyn Channel>,
+    /// Whether a customer pays before an order is placed, and how.
+    pub payments: Arc<PaymentPolicy>,
+    pub settings: BotSettings,
 }
 
 /// The order owner of a customer: orders placed in chat belong to it.
@@ -106,26 +159,6 @@ pub fn customer_of(owner: &str) -> Option<&str> {
 }
 
 impl Bot {
-    pub fn new(
-        store: SharedStore,
-        discovery: Arc<Discovery>,
-        catalog: Arc<CatalogCache>,
-        orders: Arc<OrderService>,
-        events: Arc<EventPublisher>,
-        channel: Arc<dyn Channel>,
-        settings: BotSettings,
-    ) -> Self {
-        Bot {
-            store,
-            discovery,
-            catalog,
-            orders,
-            events,
-            channel,
-            settings,
-        }
-    }
-
     fn conversation_key(customer: &str) -> String {
         format!("wa:{{{}}}:conversation", CustomerKeys::new(customer).tag())
     }
@@ -332,7 +365,7 @@ impl Bot {
         let to = &conversation.identity;
         match action {
             Action::Send(reply) => {
-                match outbound(reply) {
+                match outbound(reply, &self.settings.templates, conversation.language) {
                     Ok(message) => {
                         self.deliver(customer, to, &message, reply_purpose(reply))
                             .await?;
@@ -365,6 +398,7 @@ impl Bot {
                 order_id,
                 package_code,
                 period_days,
+                esim_tran_no,
             } => {
                 let new_order = !conversation.orders.contains(order_id);
                 if new_order && !self.within_limit(customer, Limit::OrdersPerDay).await? {
@@ -373,11 +407,21 @@ impl Bot {
                         max: self.settings.orders_per_day,
                     }));
                 }
-                Ok(Some(
-                    self.place_order(customer, order_id, package_code, *period_days)
-                        .await?,
-                ))
+                let request = OrderRequest {
+                    bino_transaction_id: order_id.clone(),
+                    items: vec![OrderItemRequest {
+                        package_code: package_code.clone(),
+                        quantity: 1,
+                        period_days: *period_days,
+                        esim_tran_no: esim_tran_no.clone(),
+                    }],
+                };
+                Ok(Some(self.buy(customer, request).await?))
             }
+            Action::OfferTopUps { esim_tran_no } => Ok(Some(
+                self.top_up_offers(customer, conversation, esim_tran_no.as_deref())
+                    .await?,
+            )),
             Action::DeliverEsim {
                 order_id,
                 activation_code,
@@ -388,7 +432,7 @@ impl Bot {
                 Ok(None)
             }
             Action::ListEsims { listing } => {
-                let esims = self.esim_lines(customer, conversation).await?;
+                let esims = self.esim_lines(customer, conversation, *listing).await?;
                 Ok(Some(Input::EsimsListed {
                     listing: *listing,
                     esims,
@@ -499,65 +543,190 @@ impl Bot {
         SearchOutcome::Found { trip, offers }
     }
 
-    async fn place_order(
-        &self,
-        customer: &str,
-        order_id: &str,
-        package_code: &str,
-        period_days: Option<u32>,
-    ) -> Result<Input, TurnError> {
-        let request = OrderRequest {
-            bino_transaction_id: order_id.to_owned(),
-            items: vec![OrderItemRequest {
-                package_code: package_code.to_owned(),
-                quantity: 1,
-                period_days,
-                esim_tran_no: None,
-            }],
+    /// Buys as the customer's payment route says: at once, or through a payment page.
+    async fn buy(&self, customer: &str, request: OrderRequest) -> Result<Input, TurnError> {
+        let order_id = request.bino_transaction_id.clone();
+        let checkout = match self.payments.route(customer) {
+            PaymentRoute::PlaceNow => return self.place_order(customer, request).await,
+            PaymentRoute::Closed => {
+                metrics::counter!("bino_bot_orders_total", "outcome" => "closed").increment(1);
+                return Ok(Input::PurchaseClosed { order_id });
+            }
+            PaymentRoute::Pay(checkout) => checkout,
         };
+        let owner = order_owner(customer);
+        let record = match self.orders.reserve(&owner, request).await {
+            Ok(record) => record,
+            Err(error) => return Ok(self.order_error_input(&order_id, error)),
+        };
+        match record.status {
+            OrderStatus::AwaitingPayment => {}
+            // A Buy repeated after the payment: the order is under way already.
+            OrderStatus::Cancelled => return Ok(Input::CheckoutExpired { order_id }),
+            OrderStatus::RefundNeeded => return Ok(Input::PaidButFailed { order_id }),
+            _ => return Ok(Input::OrderPlaced { order_id }),
+        }
+        if let Some(url) = record
+            .payment
+            .as_ref()
+            .and_then(|payment| payment.url.clone())
+        {
+            return Ok(Input::CheckoutStarted { order_id, url });
+        }
+        let request = CheckoutRequest {
+            order_id: order_id.clone(),
+            reference: crate::orders::payment_reference(&record),
+            description: record
+                .items
+                .first()
+                .map(|item| item.name.clone())
+                .unwrap_or_else(|| "eSIM".to_owned()),
+            amount: record.total_price,
+        };
+        match checkout.start(&request).await {
+            Ok(session) => {
+                let payment = PaymentRecord {
+                    provider: checkout.name().to_owned(),
+                    session_id: Some(session.session_id),
+                    url: Some(session.url.clone()),
+                    payment_ref: None,
+                };
+                self.orders
+                    .record_checkout(&owner, &order_id, payment)
+                    .await
+                    .map_err(|error| TurnError(error.to_string()))?;
+                metrics::counter!("bino_bot_orders_total", "outcome" => "checkout").increment(1);
+                Ok(Input::CheckoutStarted {
+                    order_id,
+                    url: session.url,
+                })
+            }
+            Err(error) => {
+                match &error {
+                    CheckoutError::Unavailable(_) => {
+                        tracing::warn!(%error, "payment page not opened")
+                    }
+                    CheckoutError::Refused(_) => tracing::error!(%error, "payment page refused"),
+                }
+                Ok(Input::CheckoutFailed { order_id })
+            }
+        }
+    }
+
+    async fn place_order(&self, customer: &str, request: OrderRequest) -> Result<Input, TurnError> {
+        let order_id = request.bino_transaction_id.clone();
         match self.orders.place(&order_owner(customer), request).await {
             Ok(record) => {
                 metrics::counter!("bino_bot_orders_total", "outcome" => "placed").increment(1);
-                let ready = record.status == OrderStatus::Allocated;
-                let placed = Input::OrderPlaced {
-                    order_id: order_id.to_owned(),
-                };
-                if ready {
+                if record.kind == OrderKind::TopUp {
+                    return Ok(Input::TopUpApplied {
+                        order_id,
+                        plan: plan_of(&record),
+                    });
+                }
+                if record.status.has_esims() {
                     // Allocated already (a retried Buy): the news may have come and gone.
                     crate::jobs::whatsapp::submit(
                         self.store.as_ref(),
                         customer,
                         &format!("order:{order_id}:changed"),
                         Turn::OrderChanged {
-                            order_id: order_id.to_owned(),
+                            order_id: order_id.clone(),
                         },
                     )
                     .await
                     .map_err(|error| TurnError(error.to_string()))?;
                 }
-                Ok(placed)
+                Ok(Input::OrderPlaced { order_id })
             }
-            Err(OrderError::SupplierRejected(reason) | OrderError::Invalid(reason)) => {
+            Err(error) => Ok(self.order_error_input(&order_id, error)),
+        }
+    }
+
+    /// What the conversation hears of an order that could not be placed.
+    fn order_error_input(&self, order_id: &str, error: OrderError) -> Input {
+        let order_id = order_id.to_owned();
+        match error {
+            OrderError::SupplierRejected(reason) | OrderError::Invalid(reason) => {
                 metrics::counter!("bino_bot_orders_total", "outcome" => "refused").increment(1);
-                Ok(Input::OrderRefused {
-                    order_id: order_id.to_owned(),
-                    reason,
-                })
+                Input::OrderRefused { order_id, reason }
             }
-            Err(OrderError::Unavailable(_)) => {
+            OrderError::Unavailable(_) => {
                 metrics::counter!("bino_bot_orders_total", "outcome" => "unavailable").increment(1);
-                Ok(Input::OrderUnavailable {
-                    order_id: order_id.to_owned(),
-                })
+                Input::OrderUnavailable { order_id }
             }
-            Err(error @ (OrderError::Conflict(_) | OrderError::NotFound)) => {
+            error @ (OrderError::Conflict(_) | OrderError::NotFound) => {
                 // The id is derived from the conversation; this means a bug, not bad input.
                 tracing::error!(%error, "a chat order could not be placed");
-                Ok(Input::OrderUnavailable {
-                    order_id: order_id.to_owned(),
-                })
+                Input::OrderUnavailable { order_id }
             }
         }
+    }
+
+    /// The top-up plans of one of the customer's eSIMs (the latest one when `esim_tran_no`
+    /// is `None`), priced as any plan.
+    async fn top_up_offers(
+        &self,
+        customer: &str,
+        conversation: &Conversation,
+        esim_tran_no: Option<&str>,
+    ) -> Result<Input, TurnError> {
+        let owner = order_owner(customer);
+        let mut found: Option<(OrderRecord, ProfileView)> = None;
+        for order_id in conversation.orders.iter().rev() {
+            let record = match self.orders.get(&owner, order_id).await {
+                Ok(record) => record,
+                Err(OrderError::NotFound) => continue,
+                Err(error) => return Err(TurnError(error.to_string())),
+            };
+            let profile = record.profiles.iter().find(|profile| {
+                esim_tran_no.is_none_or(|wanted| profile.esim_tran_no == wanted)
+                    && tops_up(&profile.status)
+            });
+            if let Some(profile) = profile.cloned() {
+                found = Some((record, profile));
+                break;
+            }
+        }
+        let Some((record, profile)) = found else {
+            return Ok(Input::TopUpOffers {
+                esim_tran_no: None,
+                plan: String::new(),
+                offers: Vec::new(),
+            });
+        };
+        let query = PackageQuery {
+            plan_type: Some(crate::catalog::PlanType::TopUp),
+            iccid: profile.iccid.clone(),
+            package_code: match profile.iccid {
+                Some(_) => None,
+                None => record.items.first().map(|item| item.package_code.clone()),
+            },
+            ..PackageQuery::default()
+        };
+        let packages = match self.catalog.supplier().list_packages(&query).await {
+            Ok(packages) => packages,
+            Err(error) => {
+                tracing::warn!(%error, "top-up plans unavailable");
+                Vec::new()
+            }
+        };
+        let language = conversation.language;
+        let offers = catalog::search(
+            &packages,
+            &catalog::SearchFilters::default(),
+            self.settings.margin_percent,
+        )
+        .iter()
+        .filter(|plan| plan.plan_type == catalog::PlanType::TopUp)
+        .take(MAX_OFFERS)
+        .map(|plan| top_up_offer(plan, language))
+        .collect();
+        Ok(Input::TopUpOffers {
+            esim_tran_no: Some(profile.esim_tran_no),
+            plan: plan_of(&record),
+            offers,
+        })
     }
 
     async fn deliver_esim(
@@ -607,6 +776,14 @@ impl Bot {
             .await?;
         metrics::counter!("bino_bot_esims_delivered_total").increment(1);
         tracing::info!(order.id = %crate::telemetry::hash_id(order_id), "eSIM delivered in chat");
+        // The messages are out; failing to record it must not send them again.
+        if let Err(error) = self
+            .orders
+            .mark_delivered(&order_owner(customer), order_id)
+            .await
+        {
+            tracing::warn!(%error, "eSIM delivered but not recorded as such");
+        }
         Ok(())
     }
 
@@ -614,18 +791,53 @@ impl Bot {
         &self,
         customer: &str,
         conversation: &Conversation,
+        listing: step::Listing,
     ) -> Result<Vec<EsimLine>, TurnError> {
         let owner = order_owner(customer);
-        let mut lines = Vec::new();
+        let mut records = Vec::new();
         for order_id in &conversation.orders {
-            let record = match self.orders.get(&owner, order_id).await {
-                Ok(record) => record,
-                Err(OrderError::NotFound) => continue,
+            match self.orders.get(&owner, order_id).await {
+                Ok(record) if record.kind == OrderKind::NewEsims => records.push(record),
+                // A top-up adds to an eSIM listed under its own order.
+                Ok(_) | Err(OrderError::NotFound) => {}
                 Err(error) => return Err(TurnError(error.to_string())),
-            };
-            lines.push(esim_line(&record));
+            }
         }
-        Ok(lines)
+        let usage = if listing == step::Listing::Usage {
+            self.usage_of(&records).await
+        } else {
+            std::collections::HashMap::new()
+        };
+        Ok(records
+            .iter()
+            .map(|record| esim_line(record, &usage))
+            .collect())
+    }
+
+    /// Data used and in total per profile, as the supplier reports it now. The supplier
+    /// answers at most ten profiles per call; a failure leaves what the last usage event
+    /// recorded.
+    async fn usage_of(
+        &self,
+        records: &[OrderRecord],
+    ) -> std::collections::HashMap<String, (u64, u64)> {
+        let esim_tran_nos: Vec<String> = records
+            .iter()
+            .flat_map(|record| &record.profiles)
+            .map(|profile| profile.esim_tran_no.clone())
+            .collect();
+        let mut usage = std::collections::HashMap::new();
+        for chunk in esim_tran_nos.chunks(10) {
+            match self.catalog.supplier().usage(chunk).await {
+                Ok(reports) => {
+                    for report in reports {
+                        usage.insert(report.esim_tran_no, (report.used_bytes, report.total_bytes));
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "usage not available from the supplier"),
+            }
+        }
+        usage
     }
 
     /// The input an order change means for the conversation, if any.
@@ -635,23 +847,104 @@ impl Bot {
             Err(OrderError::NotFound) => return Ok(None),
             Err(error) => return Err(TurnError(error.to_string())),
         };
-        let plan = record
-            .items
-            .first()
-            .map(|item| item.name.clone())
-            .unwrap_or_default();
-        match record.status {
-            OrderStatus::Allocated => Ok(record
-                .profiles
-                .iter()
-                .find_map(|profile| profile.activation_code.clone())
-                .map(|activation_code| Input::EsimReady {
-                    order_id: order_id.to_owned(),
-                    plan,
+        let order_id = order_id.to_owned();
+        let paid = record.payment.is_some();
+        Ok(match record.status {
+            OrderStatus::Allocated | OrderStatus::Delivered => {
+                let Some(activation_code) = record
+                    .profiles
+                    .iter()
+                    .find_map(|profile| profile.activation_code.clone())
+                else {
+                    return Ok(None);
+                };
+                Some(Input::EsimReady {
+                    order_id,
+                    plan: plan_of(&record),
                     activation_code,
-                })),
-            _ => Ok(None),
-        }
+                    reachable: self.reachable(customer).await?,
+                })
+            }
+            // Orders placed at once were answered when placed; a paid one is news.
+            OrderStatus::Submitted if paid => Some(Input::PaymentConfirmed { order_id }),
+            OrderStatus::ToppedUp if paid => Some(Input::TopUpApplied {
+                order_id,
+                plan: plan_of(&record),
+            }),
+            OrderStatus::Cancelled => Some(Input::CheckoutExpired { order_id }),
+            OrderStatus::RefundNeeded => Some(Input::PaidButFailed { order_id }),
+            _ => None,
+        })
+    }
+
+    /// The input a supplier's news of one eSIM means for the conversation, if any.
+    async fn profile_news(
+        &self,
+        customer: &str,
+        order_id: &str,
+        esim_tran_no: &str,
+        update: ProfileUpdate,
+    ) -> Result<Option<Input>, TurnError> {
+        let record = match self.orders.get(&order_owner(customer), order_id).await {
+            Ok(record) => record,
+            Err(OrderError::NotFound) => return Ok(None),
+            Err(error) => return Err(TurnError(error.to_string())),
+        };
+        let Some(profile) = record
+            .profiles
+            .iter()
+            .find(|profile| profile.esim_tran_no == esim_tran_no)
+        else {
+            return Ok(None);
+        };
+        let plan = plan_of(&record);
+        let esim_tran_no = esim_tran_no.to_owned();
+        Ok(match update {
+            ProfileUpdate::Status | ProfileUpdate::Smdp if is_connected(profile) => {
+                Some(Input::Connected { esim_tran_no, plan })
+            }
+            ProfileUpdate::Status | ProfileUpdate::Smdp => None,
+            ProfileUpdate::DataUsage => {
+                let total = profile.total_volume_bytes;
+                let left = total.saturating_sub(profile.used_bytes);
+                let low = total > 0
+                    && u128::from(left) * 100
+                        <= u128::from(total) * u128::from(self.settings.low_data_percent);
+                if low {
+                    Some(Input::DataLow {
+                        esim_tran_no,
+                        plan,
+                        left: format_volume(left),
+                        reachable: self.reachable(customer).await?,
+                    })
+                } else {
+                    None
+                }
+            }
+            ProfileUpdate::ValidityUsage => {
+                let Some(expires_at) = profile.expires_at else {
+                    return Ok(None);
+                };
+                let seconds_left = (expires_at - chrono::Utc::now()).num_seconds();
+                if seconds_left <= 0 {
+                    return Ok(None);
+                }
+                let days_left = u32::try_from((seconds_left + 86_399) / 86_400).unwrap_or(u32::MAX);
+                Some(Input::Expiring {
+                    esim_tran_no,
+                    plan,
+                    days_left,
+                    reachable: self.reachable(customer).await?,
+                })
+            }
+        })
+    }
+
+    async fn reachable(&self, customer: &str) -> Result<bool, TurnError> {
+        self.channel
+            .window_open(customer)
+            .await
+            .map_err(|error| TurnError(error.to_string()))
     }
 }
 
@@ -676,11 +969,40 @@ impl TurnHandler for Bot {
             Turn::Update(_) => Ok(()),
             Turn::OrderChanged { order_id } => match self.order_news(customer, order_id).await? {
                 Some(input) => {
-                    self.run(customer, None, &format!("order:{order_id}:ready"), input)
-                        .await
+                    let input_id = format!("order:{order_id}:{}", input_name(&input));
+                    self.run(customer, None, &input_id, input).await
                 }
                 None => Ok(()),
             },
+            Turn::ProfileChanged {
+                order_id,
+                esim_tran_no,
+                update,
+                source_event_id,
+            } => {
+                let Some(update) = ProfileUpdate::from_name(update) else {
+                    return Ok(());
+                };
+                match self
+                    .profile_news(customer, order_id, esim_tran_no, update)
+                    .await?
+                {
+                    Some(input) => {
+                        let input_id = format!("profile:{source_event_id}:{esim_tran_no}");
+                        self.run(customer, None, &input_id, input).await
+                    }
+                    None => Ok(()),
+                }
+            }
+            Turn::Released { request_id } => {
+                self.run(
+                    customer,
+                    None,
+                    &format!("release:{request_id}"),
+                    Input::Released,
+                )
+                .await
+            }
         }
     }
 }
@@ -725,7 +1047,11 @@ fn input_of(message: &InboundMessage) -> Option<Input> {
 }
 
 /// A reply in WhatsApp's form; Meta's limits are applied here.
-pub fn outbound(reply: &Reply) -> Result<Outbound, crate::whatsapp::message::BuildError> {
+pub fn outbound(
+    reply: &Reply,
+    templates: &TemplateNames,
+    language: Language,
+) -> Result<Outbound, crate::whatsapp::message::BuildError> {
     match reply {
         Reply::Text { body } => Outbound::text(body),
         Reply::List {
@@ -752,7 +1078,77 @@ pub fn outbound(reply: &Reply) -> Result<Outbound, crate::whatsapp::message::Bui
             }
             message.build()
         }
+        Reply::Template { template, params } => {
+            let mut message =
+                TemplateMessage::new(templates.name(*template), template_language(language));
+            for param in params {
+                message = message.body_text(param);
+            }
+            message.build()
+        }
     }
+}
+
+/// A short name of an order's news, which makes the turn's input id: the same news of
+/// the same order is one input, however often it is queued.
+fn input_name(input: &Input) -> &'static str {
+    match input {
+        Input::EsimReady { .. } => "ready",
+        Input::PaymentConfirmed { .. } => "paid",
+        Input::TopUpApplied { .. } => "topped-up",
+        Input::CheckoutExpired { .. } => "cancelled",
+        Input::PaidButFailed { .. } => "refund",
+        _ => "news",
+    }
+}
+
+/// The plan (or plans) an order bought, as the traveller knows it.
+fn plan_of(record: &OrderRecord) -> String {
+    record
+        .items
+        .first()
+        .map(|item| item.name.clone())
+        .unwrap_or_default()
+}
+
+/// Whether a profile can take a top-up: issued and not finished for good.
+fn tops_up(status: &EsimStatus) -> bool {
+    matches!(
+        status,
+        EsimStatus::GotResource | EsimStatus::InUse | EsimStatus::UsedUp | EsimStatus::Other(_)
+    )
+}
+
+/// Installed on the phone, or connected to a network.
+fn is_connected(profile: &ProfileView) -> bool {
+    profile.status == EsimStatus::InUse
+        || profile.smdp_status.as_deref().is_some_and(|smdp| {
+            smdp.eq_ignore_ascii_case("INSTALLATION") || smdp.eq_ignore_ascii_case("ENABLED")
+        })
+}
+
+fn top_up_offer(plan: &catalog::Plan, language: Language) -> Offer {
+    let mut offer = offer_of(
+        &catalog::Recommendation {
+            plan: plan.clone(),
+            covers: Vec::new(),
+            covers_whole_trip: true,
+            fits: true,
+            period_days: None,
+            trip_price: plan.price,
+        },
+        language,
+    );
+    offer.covers = plan
+        .covered_countries
+        .iter()
+        .map(|code| {
+            code.parse::<CountryCode>()
+                .map(|country| country.name_in(language.code()))
+                .unwrap_or_else(|_| code.clone())
+        })
+        .collect();
+    offer
 }
 
 fn reply_purpose(reply: &Reply) -> &'static str {
@@ -760,6 +1156,7 @@ fn reply_purpose(reply: &Reply) -> &'static str {
         Reply::Text { .. } => "bot_text",
         Reply::List { .. } => "plan_list",
         Reply::Buttons { .. } => "bot_buttons",
+        Reply::Template { .. } => "bot_template",
     }
 }
 
@@ -825,31 +1222,34 @@ fn offer_of(recommendation: &catalog::Recommendation, language: Language) -> Off
     }
 }
 
-fn esim_line(record: &OrderRecord) -> EsimLine {
-    let plan = record
-        .items
-        .first()
-        .map(|item| item.name.clone())
-        .unwrap_or_default();
+fn esim_line(
+    record: &OrderRecord,
+    usage: &std::collections::HashMap<String, (u64, u64)>,
+) -> EsimLine {
     let state = match record.status {
-        OrderStatus::Pending | OrderStatus::Submitted => EsimState::Preparing,
-        OrderStatus::Allocated => EsimState::Ready,
+        OrderStatus::AwaitingPayment => EsimState::AwaitingPayment,
+        OrderStatus::Paid | OrderStatus::Pending | OrderStatus::Submitted => EsimState::Preparing,
+        OrderStatus::Allocated | OrderStatus::Delivered => EsimState::Ready,
         OrderStatus::ToppedUp => EsimState::ToppedUp,
         OrderStatus::Failed => EsimState::Failed,
+        OrderStatus::Cancelled => EsimState::Cancelled,
+        OrderStatus::RefundNeeded => EsimState::RefundPending,
     };
     let profile = record.profiles.first();
-    let reported = profile.filter(|profile| profile.total_volume_bytes > 0);
+    let (used, total) = profile
+        .map(|profile| {
+            usage
+                .get(&profile.esim_tran_no)
+                .copied()
+                .unwrap_or((profile.used_bytes, profile.total_volume_bytes))
+        })
+        .unwrap_or_default();
+    let reported = total > 0;
     EsimLine {
-        plan,
+        plan: plan_of(record),
         state,
-        left: reported.map(|profile| {
-            format_volume(
-                profile
-                    .total_volume_bytes
-                    .saturating_sub(profile.used_bytes),
-            )
-        }),
-        total: reported.map(|profile| format_volume(profile.total_volume_bytes)),
+        left: reported.then(|| format_volume(total.saturating_sub(used))),
+        total: reported.then(|| format_volume(total)),
         expires: profile
             .and_then(|profile| profile.expires_at)
             .map(|at| at.format("%Y-%m-%d").to_string()),
@@ -869,28 +1269,41 @@ impl crate::orders::OrderObserver for ChatOrderNews {
         record: &OrderRecord,
         change: &OrderChange,
     ) -> Result<(), OrderError> {
-        // The conversation has news to tell only once the eSIM can be delivered.
-        if *change != OrderChange::Allocated {
-            return Ok(());
-        }
         let Some(customer) = customer_of(&record.owner) else {
             return Ok(());
         };
-        let status = serde_json::to_string(&record.status).unwrap_or_default();
-        crate::jobs::whatsapp::submit(
-            self.store.as_ref(),
-            customer,
-            &format!(
-                "order:{}:{}",
-                record.bino_transaction_id,
-                status.trim_matches('"')
+        let order_id = record.bino_transaction_id.clone();
+        let (dedupe_id, turn) = match change {
+            // What the traveller is waiting to hear; placing at once answers by itself.
+            OrderChange::Allocated | OrderChange::Cancelled => (
+                format!("order:{order_id}:{change:?}"),
+                Turn::OrderChanged { order_id },
             ),
-            Turn::OrderChanged {
-                order_id: record.bino_transaction_id.clone(),
-            },
-        )
-        .await
-        .map(drop)
-        .map_err(OrderError::from)
+            OrderChange::Submitted | OrderChange::Failed if record.payment.is_some() => (
+                format!("order:{order_id}:{change:?}"),
+                Turn::OrderChanged { order_id },
+            ),
+            OrderChange::ProfileUpdated {
+                esim_tran_no,
+                update,
+                source_event_id,
+            } => (
+                format!("profile:{source_event_id}:{esim_tran_no}"),
+                Turn::ProfileChanged {
+                    order_id,
+                    esim_tran_no: esim_tran_no.clone(),
+                    update: update.name().to_owned(),
+                    source_event_id: source_event_id.clone(),
+                },
+            ),
+            OrderChange::Submitted
+            | OrderChange::Failed
+            | OrderChange::Paid
+            | OrderChange::Delivered => return Ok(()),
+        };
+        crate::jobs::whatsapp::submit(self.store.as_ref(), customer, &dedupe_id, turn)
+            .await
+            .map(drop)
+            .map_err(OrderError::from)
     }
 }

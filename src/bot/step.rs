@@ -62,6 +62,16 @@ pub struct Conversation {
     /// Orders whose eSIM was sent, so a repeated "ready" never sends it twice.
     #[serde(default)]
     pub delivered: Vec<String>,
+    /// eSIMs ready while the customer's 24-hour window was closed: a template told them,
+    /// and the eSIM itself follows their next message.
+    #[serde(default)]
+    pub owed: Vec<OwedEsim>,
+    /// The profiles (esimTranNo) the customer was told are connected, once each.
+    #[serde(default)]
+    pub connected: Vec<String>,
+    /// When the offers on show are top-ups: the profile (esimTranNo) they would top up.
+    #[serde(default)]
+    pub top_up_for: Option<String>,
     /// Ids of recently handled inputs.
     #[serde(default)]
     pub handled: VecDeque<String>,
@@ -77,8 +87,12 @@ pub enum Stage {
     AskedDestination,
     ChoosingPlan,
     ConfirmingPlan,
-    /// Buy was tapped; the order is being placed.
+    /// Buy was tapped; the order is being placed (or its payment page opened).
     Ordering {
+        order_id: String,
+    },
+    /// The customer has a payment link; the order waits for the money.
+    AwaitingPayment {
         order_id: String,
     },
     /// The order is in; waiting for the supplier to issue the eSIM.
@@ -124,6 +138,15 @@ pub struct Offer {
     pub starts_on_first_use: bool,
 }
 
+/// An eSIM that could not be sent yet, because WhatsApp only lets a template through
+/// outside the 24-hour window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwedEsim {
+    pub order_id: String,
+    pub plan: String,
+    pub activation_code: String,
+}
+
 /// Something that happened, for the conversation to react to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "input", rename_all = "snake_case")]
@@ -147,6 +170,36 @@ pub enum Input {
     OrderPlaced {
         order_id: String,
     },
+    /// A top-up was applied to the customer's eSIM.
+    TopUpApplied {
+        order_id: String,
+        plan: String,
+    },
+    /// A payment page is open for the order.
+    CheckoutStarted {
+        order_id: String,
+        url: String,
+    },
+    /// The payment page could not be opened; nothing was charged.
+    CheckoutFailed {
+        order_id: String,
+    },
+    /// This customer cannot buy in chat (no payment method is configured for them).
+    PurchaseClosed {
+        order_id: String,
+    },
+    /// The money arrived; the order went to the supplier.
+    PaymentConfirmed {
+        order_id: String,
+    },
+    /// The payment page expired or the payment failed; nothing was charged.
+    CheckoutExpired {
+        order_id: String,
+    },
+    /// The customer paid, but no eSIM could be issued: they are owed a refund.
+    PaidButFailed {
+        order_id: String,
+    },
     /// The supplier refused the order; nothing was charged.
     OrderRefused {
         order_id: String,
@@ -161,7 +214,40 @@ pub enum Input {
         order_id: String,
         plan: String,
         activation_code: String,
+        /// Whether free-form messages reach the customer now (their 24-hour window is
+        /// open); otherwise only a template can.
+        #[serde(default = "yes")]
+        reachable: bool,
     },
+    /// The phone installed the eSIM, or it first connected to a network.
+    Connected {
+        esim_tran_no: String,
+        plan: String,
+    },
+    /// An eSIM's data is running low.
+    DataLow {
+        esim_tran_no: String,
+        plan: String,
+        /// "512 MB", "1.5 GB".
+        left: String,
+        reachable: bool,
+    },
+    /// An eSIM's validity is running out.
+    Expiring {
+        esim_tran_no: String,
+        plan: String,
+        days_left: u32,
+        reachable: bool,
+    },
+    /// The top-up plans of one of the customer's eSIMs; `esim_tran_no` is `None` when the
+    /// customer has no eSIM that can be topped up.
+    TopUpOffers {
+        esim_tran_no: Option<String>,
+        plan: String,
+        offers: Vec<Offer>,
+    },
+    /// An operator handed the conversation back to the bot.
+    Released,
     /// The customer's eSIMs as the executor found them, for "my eSIMs" or "usage".
     EsimsListed {
         listing: Listing,
@@ -172,6 +258,10 @@ pub enum Input {
         limit: Limit,
         max: u32,
     },
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Input {
@@ -224,10 +314,13 @@ pub struct EsimLine {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EsimState {
+    AwaitingPayment,
     Preparing,
     Ready,
     Failed,
     ToppedUp,
+    Cancelled,
+    RefundPending,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,11 +339,21 @@ pub enum Action {
     Search {
         text: String,
     },
-    /// Place the order; answers with `OrderPlaced`, `OrderRefused` or `OrderUnavailable`.
+    /// Buy: place the order, or open its payment page first, as the customer's payment
+    /// route says. Answers with `OrderPlaced`, `TopUpApplied`, `CheckoutStarted`,
+    /// `CheckoutFailed`, `PurchaseClosed`, `OrderRefused` or `OrderUnavailable`.
     PlaceOrder {
         order_id: String,
         package_code: String,
         period_days: Option<u32>,
+        /// The profile to top up, for a top-up.
+        #[serde(default)]
+        esim_tran_no: Option<String>,
+    },
+    /// Find the top-up plans of a profile (the latest eSIM when `None`); answers with
+    /// `TopUpOffers`.
+    OfferTopUps {
+        esim_tran_no: Option<String>,
     },
     /// Send the eSIM: the QR code image with `caption`, then `details` and the activation
     /// string as text, in that order.
@@ -288,6 +391,25 @@ pub enum Reply {
         /// (id, title)
         buttons: Vec<(String, String)>,
     },
+    /// An approved template, the only message WhatsApp delivers outside the 24-hour
+    /// window; the executor maps the kind to the configured template name.
+    Template {
+        template: TemplateKind,
+        /// The body's placeholders, in order.
+        params: Vec<String>,
+    },
+}
+
+/// Which approved template to send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateKind {
+    /// "Your eSIM for {{1}} is ready; reply to receive it."
+    EsimReady,
+    /// "Your eSIM for {{1}} has {{2}} of data left."
+    DataLow,
+    /// "Your eSIM for {{1}} expires in {{2}} days."
+    Expiring,
 }
 
 /// What a step needs besides the conversation.
@@ -326,12 +448,19 @@ struct Turn<'c, 'a> {
 impl Turn<'_, '_> {
     fn react(&mut self, input: &Input) {
         if input.is_from_traveller() {
+            // The customer wrote, so their window is open again: what waited for it goes
+            // first.
+            self.deliver_owed();
             let idle = self.context.now - self.conversation.last_active;
             // A person may take long to be answered, and an order in flight is not a flow
             // to abandon: only a choice in progress starts over.
             let resumable = !matches!(
                 self.conversation.stage,
-                Stage::Start | Stage::Preparing { .. } | Stage::Ordering { .. } | Stage::WithAgent
+                Stage::Start
+                    | Stage::Preparing { .. }
+                    | Stage::Ordering { .. }
+                    | Stage::AwaitingPayment { .. }
+                    | Stage::WithAgent
             );
             if self.conversation.last_active > 0
                 && idle > self.context.idle_restart_secs
@@ -387,7 +516,132 @@ impl Turn<'_, '_> {
                 order_id,
                 plan,
                 activation_code,
-            } => self.esim_ready(order_id, plan, activation_code),
+                reachable,
+            } => self.esim_ready(order_id, plan, activation_code, *reachable),
+            Input::TopUpApplied { order_id, plan } => {
+                self.remember_order(order_id);
+                if self.is_waiting_for(order_id) {
+                    self.forget_choices();
+                    self.conversation.stage = Stage::Delivered;
+                }
+                self.say("top-up-applied", &[("plan", Arg::Text(plan))]);
+            }
+            Input::CheckoutStarted { order_id, url } => {
+                self.remember_order(order_id);
+                if self.is_waiting_for(order_id) {
+                    self.conversation.stage = Stage::AwaitingPayment {
+                        order_id: order_id.clone(),
+                    };
+                }
+                self.say("checkout-link", &[("url", Arg::Text(url))]);
+            }
+            Input::CheckoutFailed { .. } => {
+                self.conversation.stage = Stage::ConfirmingPlan;
+                self.say("checkout-unavailable", &[]);
+            }
+            Input::PurchaseClosed { .. } => {
+                self.conversation.stage = Stage::ConfirmingPlan;
+                self.say("purchase-closed", &[]);
+            }
+            Input::PaymentConfirmed { order_id } => {
+                self.remember_order(order_id);
+                if self.conversation.delivered.contains(order_id) {
+                    return;
+                }
+                if self.is_waiting_for(order_id) {
+                    self.conversation.stage = Stage::Preparing {
+                        order_id: order_id.clone(),
+                    };
+                }
+                let short = short_ref(order_id);
+                self.say("payment-received", &[("order", Arg::Text(&short))]);
+            }
+            Input::CheckoutExpired { order_id } => {
+                self.say("checkout-expired", &[]);
+                if self.is_waiting_for(order_id) {
+                    // The plan is still on offer: show it again with a Buy that opens a
+                    // new payment page, fresh enough not to have timed out.
+                    self.conversation.stage = Stage::ConfirmingPlan;
+                    self.conversation.last_active = self.context.now;
+                    match self.conversation.chosen {
+                        Some(index) if index < self.conversation.offers.len() => {
+                            self.show_summary(index);
+                        }
+                        _ => self.conversation.stage = Stage::AskedDestination,
+                    }
+                }
+            }
+            Input::PaidButFailed { order_id } => {
+                if self.is_waiting_for(order_id) {
+                    self.forget_choices();
+                    self.conversation.stage = Stage::AskedDestination;
+                }
+                let short = short_ref(order_id);
+                self.say("paid-but-failed", &[("order", Arg::Text(&short))]);
+            }
+            Input::Connected { esim_tran_no, plan } => {
+                if self.conversation.connected.contains(esim_tran_no) {
+                    return;
+                }
+                self.conversation.connected.push(esim_tran_no.clone());
+                let excess = self
+                    .conversation
+                    .connected
+                    .len()
+                    .saturating_sub(ORDERS_MEMORY);
+                self.conversation.connected.drain(..excess);
+                self.say("esim-connected", &[("plan", Arg::Text(plan))]);
+            }
+            Input::DataLow {
+                esim_tran_no,
+                plan,
+                left,
+                reachable,
+            } => {
+                if !reachable {
+                    return self.send(Reply::Template {
+                        template: TemplateKind::DataLow,
+                        params: vec![plan.clone(), left.clone()],
+                    });
+                }
+                let body = self.text_of(
+                    "data-low",
+                    &[("plan", Arg::Text(plan)), ("left", Arg::Text(left))],
+                );
+                self.offer_top_up_button(body, esim_tran_no);
+            }
+            Input::Expiring {
+                esim_tran_no,
+                plan,
+                days_left,
+                reachable,
+            } => {
+                if !reachable {
+                    return self.send(Reply::Template {
+                        template: TemplateKind::Expiring,
+                        params: vec![plan.clone(), days_left.to_string()],
+                    });
+                }
+                let body = self.text_of(
+                    "expiring",
+                    &[
+                        ("plan", Arg::Text(plan)),
+                        ("days", Arg::Number(i64::from(*days_left))),
+                    ],
+                );
+                self.offer_top_up_button(body, esim_tran_no);
+            }
+            Input::TopUpOffers {
+                esim_tran_no,
+                plan,
+                offers,
+            } => self.top_up_offers(esim_tran_no.as_deref(), plan, offers),
+            Input::Released => {
+                if self.conversation.stage == Stage::WithAgent {
+                    self.conversation.stage = Stage::AskedDestination;
+                    self.say("released", &[]);
+                }
+            }
             Input::EsimsListed { listing, esims } => self.list_esims(*listing, esims),
             Input::LimitReached { limit, max } => match limit {
                 Limit::SearchesPerMinute => self.say("limit-searches", &[]),
@@ -469,9 +723,8 @@ impl Turn<'_, '_> {
                 if self.conversation.orders.is_empty() {
                     self.say("top-up-none", &[]);
                 } else {
-                    // TODO: offer the profile's top-up plans in chat once checkout handles them;
-                    // until then a person adds the data.
-                    self.say("top-up-later", &[]);
+                    self.actions
+                        .push(Action::OfferTopUps { esim_tran_no: None });
                 }
             }
             Command::Agent => {
@@ -490,6 +743,13 @@ impl Turn<'_, '_> {
     fn choice(&mut self, id: &str) {
         let mut parts = id.split(':');
         let kind = parts.next().unwrap_or("");
+        if kind == "topup" {
+            // A top-up button names its eSIM, and only lists the current top-up plans,
+            // so an old one is as good as a new one.
+            let esim_tran_no = parts.next().filter(|id| !id.is_empty()).map(str::to_owned);
+            self.actions.push(Action::OfferTopUps { esim_tran_no });
+            return;
+        }
         if kind == "menu" {
             return match parts.next() {
                 Some("new") => {
@@ -538,6 +798,7 @@ impl Turn<'_, '_> {
             (Stage::Ordering { .. } | Stage::Preparing { .. }, _) => {
                 self.say("still-preparing", &[]);
             }
+            (Stage::AwaitingPayment { .. }, _) => self.say("still-awaiting-payment", &[]),
             _ => {
                 self.forget_choices();
                 self.conversation.stage = Stage::AskedDestination;
@@ -555,6 +816,7 @@ impl Turn<'_, '_> {
     fn search_done(&mut self, outcome: &SearchOutcome) {
         match outcome {
             SearchOutcome::Found { trip, offers } => {
+                self.conversation.top_up_for = None;
                 self.conversation.trip = Some(trip.clone());
                 self.conversation.offers = offers.iter().take(MAX_OFFERS).cloned().collect();
                 self.conversation.chosen = None;
@@ -596,13 +858,17 @@ impl Turn<'_, '_> {
             .map_or((String::new(), 0, 1), |trip| {
                 (trip.label.clone(), trip.days.unwrap_or(0), trip.places)
             });
-        let body = self.text_of(
-            "plans-body",
-            &[
-                ("destination", Arg::Text(&label)),
-                ("days", Arg::Number(i64::from(days))),
-            ],
-        );
+        let body = if self.conversation.top_up_for.is_some() {
+            self.text_of("top-up-body", &[("plan", Arg::Text(&label))])
+        } else {
+            self.text_of(
+                "plans-body",
+                &[
+                    ("destination", Arg::Text(&label)),
+                    ("days", Arg::Number(i64::from(days))),
+                ],
+            )
+        };
         let offers = self.conversation.offers.clone();
         let titles = row_titles(&offers);
         let rows = offers
@@ -662,7 +928,9 @@ impl Turn<'_, '_> {
         let menu = self.conversation.menu;
         let validity = self.text_of("plan-days", &[("days", Arg::Number(i64::from(offer.days)))]);
         let mut starts = self.text_of(
-            if offer.starts_on_first_use {
+            if self.conversation.top_up_for.is_some() {
+                "summary-top-up"
+            } else if offer.starts_on_first_use {
                 "summary-starts-first-use"
             } else {
                 "summary-starts-install"
@@ -726,16 +994,101 @@ impl Turn<'_, '_> {
             order_id,
             package_code: offer.package_code,
             period_days: offer.period_days,
+            esim_tran_no: self.conversation.top_up_for.clone(),
         });
     }
 
-    fn esim_ready(&mut self, order_id: &str, plan: &str, activation_code: &str) {
+    /// Whether the conversation is waiting on this order (rather than having moved on).
+    fn is_waiting_for(&self, order_id: &str) -> bool {
+        matches!(
+            &self.conversation.stage,
+            Stage::Ordering { order_id: waited }
+                | Stage::AwaitingPayment { order_id: waited }
+                | Stage::Preparing { order_id: waited }
+                if waited == order_id
+        )
+    }
+
+    fn remember_order(&mut self, order_id: &str) {
+        if !self
+            .conversation
+            .orders
+            .iter()
+            .any(|known| known == order_id)
+        {
+            self.conversation.orders.push(order_id.to_owned());
+            let excess = self.conversation.orders.len().saturating_sub(ORDERS_MEMORY);
+            self.conversation.orders.drain(..excess);
+        }
+    }
+
+    /// Sends the eSIMs that waited for the customer's window to open.
+    fn deliver_owed(&mut self) {
+        for owed in std::mem::take(&mut self.conversation.owed) {
+            self.esim_ready(&owed.order_id, &owed.plan, &owed.activation_code, true);
+        }
+    }
+
+    fn offer_top_up_button(&mut self, body: String, esim_tran_no: &str) {
+        let buttons = vec![
+            (
+                format!("topup:{esim_tran_no}"),
+                self.text_of("button-top-up", &[]),
+            ),
+            ("menu:esims".to_owned(), self.text_of("menu-esims", &[])),
+        ];
+        self.send(Reply::Buttons { body, buttons });
+    }
+
+    fn top_up_offers(&mut self, esim_tran_no: Option<&str>, plan: &str, offers: &[Offer]) {
+        let Some(esim_tran_no) = esim_tran_no else {
+            return self.say("top-up-none", &[]);
+        };
+        if offers.is_empty() {
+            return self.say("top-up-no-plans", &[("plan", Arg::Text(plan))]);
+        }
+        if self.conversation.stage == Stage::WithAgent {
+            self.conversation.stage = Stage::Start;
+        }
+        self.conversation.top_up_for = Some(esim_tran_no.to_owned());
+        self.conversation.trip = Some(Trip {
+            label: plan.to_owned(),
+            query: String::new(),
+            days: None,
+            places: 1,
+        });
+        self.conversation.offers = offers.iter().take(MAX_OFFERS).cloned().collect();
+        self.conversation.chosen = None;
+        self.show_plans();
+    }
+
+    fn esim_ready(&mut self, order_id: &str, plan: &str, activation_code: &str, reachable: bool) {
         if self
             .conversation
             .delivered
             .iter()
             .any(|done| done == order_id)
         {
+            return;
+        }
+        if !reachable {
+            // Only a template gets through now; the eSIM follows the customer's answer.
+            if !self
+                .conversation
+                .owed
+                .iter()
+                .any(|owed| owed.order_id == order_id)
+            {
+                self.conversation.owed.push(OwedEsim {
+                    order_id: order_id.to_owned(),
+                    plan: plan.to_owned(),
+                    activation_code: activation_code.to_owned(),
+                });
+                self.send(Reply::Template {
+                    template: TemplateKind::EsimReady,
+                    params: vec![plan.to_owned()],
+                });
+            }
             return;
         }
         self.conversation.delivered.push(order_id.to_owned());
@@ -786,10 +1139,13 @@ impl Turn<'_, '_> {
                 (Listing::Esims, _, _) => {
                     let state = self.text_of(
                         match esim.state {
+                            EsimState::AwaitingPayment => "esim-state-awaiting-payment",
                             EsimState::Preparing => "esim-state-preparing",
                             EsimState::Ready => "esim-state-ready",
                             EsimState::Failed => "esim-state-failed",
                             EsimState::ToppedUp => "esim-state-topped-up",
+                            EsimState::Cancelled => "esim-state-cancelled",
+                            EsimState::RefundPending => "esim-state-refund-pending",
                         },
                         &[],
                     );
@@ -809,6 +1165,7 @@ impl Turn<'_, '_> {
     }
 
     fn forget_choices(&mut self) {
+        self.conversation.top_up_for = None;
         self.conversation.offers.clear();
         self.conversation.chosen = None;
         self.conversation.trip = None;

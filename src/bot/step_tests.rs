@@ -6,7 +6,7 @@
 
 use super::step::{
     Action, Context, Conversation, EsimLine, EsimState, Input, Limit, Listing, MAX_OFFERS, Offer,
-    Reply, SearchOutcome, Stage, Trip, step,
+    Reply, SearchOutcome, Stage, TemplateKind, Trip, step,
 };
 use super::texts::{Arg, Language, Texts};
 use super::words;
@@ -149,7 +149,9 @@ impl Chat {
     /// The order being placed or prepared.
     fn order_id(&self) -> String {
         match self.stage() {
-            Stage::Ordering { order_id } | Stage::Preparing { order_id } => order_id.clone(),
+            Stage::Ordering { order_id }
+            | Stage::Preparing { order_id }
+            | Stage::AwaitingPayment { order_id } => order_id.clone(),
             other => panic!("no order in progress at {other:?}"),
         }
     }
@@ -241,6 +243,7 @@ fn esim_ready(order_id: &str) -> Input {
         order_id: order_id.to_owned(),
         plan: offer(1).name,
         activation_code: ACTIVATION_CODE.to_owned(),
+        reachable: true,
     }
 }
 
@@ -318,6 +321,7 @@ fn orders_placed(actions: &[Action]) -> Vec<(&str, &str, Option<u32>)> {
                 order_id,
                 package_code,
                 period_days,
+                ..
             } => Some((order_id.as_str(), package_code.as_str(), *period_days)),
             _ => None,
         })
@@ -778,23 +782,23 @@ fn my_esims_and_usage_ask_for_the_listing_in_every_stage() {
 fn top_up_says_there_is_nothing_to_top_up_before_the_first_order() {
     for at in EVERY_STAGE {
         let mut chat = chat_at(at);
-        let expected = if chat.conversation.orders.is_empty() {
-            en("top-up-none")
-        } else {
-            en("top-up-later")
-        };
+        let had_orders = !chat.conversation.orders.is_empty();
 
         let actions = chat.step(text("top up"));
 
-        assert_eq!(only_text(&actions), expected, "{at:?}");
+        if had_orders {
+            assert_eq!(
+                actions,
+                vec![Action::OfferTopUps { esim_tran_no: None }],
+                "{at:?}"
+            );
+        } else {
+            assert_eq!(only_text(&actions), en("top-up-none"), "{at:?}");
+        }
     }
     assert_eq!(
         only_text(&chat_at(At::Start).step(text("top up"))),
         en("top-up-none")
-    );
-    assert_eq!(
-        only_text(&chat_at(At::Delivered).step(text("top up"))),
-        en("top-up-later")
     );
 }
 
@@ -1409,6 +1413,7 @@ fn inputs_and_actions_survive_storage_unchanged() {
             order_id: "wa-abc123def0-3".to_owned(),
             package_code: "JA-1".to_owned(),
             period_days: Some(7),
+            esim_tran_no: None,
         },
         Action::DeliverEsim {
             order_id: "wa-abc123def0-3".to_owned(),
@@ -1751,9 +1756,13 @@ fn check_step(
                 );
                 delivered.push(order_id.clone());
             }
+            Action::Send(Reply::Template { params, .. }) => {
+                assert!(params.iter().all(|param| !param.is_empty()), "{trace}");
+            }
             Action::DeliverEsim { .. }
             | Action::Search { .. }
             | Action::PlaceOrder { .. }
+            | Action::OfferTopUps { .. }
             | Action::ListEsims { .. }
             | Action::HandOff => {}
         }
@@ -1823,6 +1832,11 @@ fn random_conversations_never_panic_never_go_silent_and_only_buy_on_buy() {
                         esims: Vec::new(),
                     }),
                     Action::DeliverEsim { .. } => deliveries += 1,
+                    Action::OfferTopUps { .. } => follow_ups.push(Input::TopUpOffers {
+                        esim_tran_no: Some("T1".to_owned()),
+                        plan: offer(1).name,
+                        offers: vec![offer(1), offer(2)],
+                    }),
                     Action::Send(_) | Action::HandOff => {}
                 }
             }
@@ -1886,4 +1900,333 @@ fn a_trip_length_sent_alone_refines_the_previous_destination() {
         only_text(&actions),
         says(Language::En, "no-destination", &[])
     );
+}
+
+// Payment before the order, delivery outside the 24-hour window, care and top-ups.
+
+fn checkout_started(order_id: &str) -> Input {
+    Input::CheckoutStarted {
+        order_id: order_id.to_owned(),
+        url: "https://checkout.example/cs_test_1".to_owned(),
+    }
+}
+
+fn templates(actions: &[Action]) -> Vec<(TemplateKind, &[String])> {
+    actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Send(Reply::Template { template, params }) => {
+                Some((*template, params.as_slice()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn delivered_orders(actions: &[Action]) -> Vec<&str> {
+    actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::DeliverEsim { order_id, .. } => Some(order_id.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_paid_order_waits_for_the_payment_then_is_prepared_then_delivered() {
+    let mut chat = chat_at(At::Ordering);
+    let order_id = chat.order_id();
+
+    let link = chat.step(checkout_started(&order_id));
+    assert_eq!(
+        chat.stage(),
+        &Stage::AwaitingPayment {
+            order_id: order_id.clone()
+        }
+    );
+    assert!(only_text(&link).contains("https://checkout.example/cs_test_1"));
+    assert!(chat.conversation.orders.contains(&order_id));
+
+    // An old Buy tapped while the link is open orders nothing.
+    let stale = chat.step(choice("buy:1"));
+    assert_eq!(only_text(&stale), en("still-awaiting-payment"));
+
+    let paid = chat.step(Input::PaymentConfirmed {
+        order_id: order_id.clone(),
+    });
+    assert_eq!(
+        chat.stage(),
+        &Stage::Preparing {
+            order_id: order_id.clone()
+        }
+    );
+    assert!(only_text(&paid).starts_with("Payment received"));
+
+    let ready = chat.step(esim_ready(&order_id));
+    assert_eq!(delivered_orders(&ready), vec![order_id.as_str()]);
+    assert_eq!(chat.stage(), &Stage::Delivered);
+}
+
+#[test]
+fn an_expired_payment_link_offers_the_plan_again_under_a_new_order() {
+    let mut chat = chat_at(At::Ordering);
+    let first = chat.order_id();
+    chat.step(checkout_started(&first));
+    chat.now += 3600;
+
+    let expired = chat.step(Input::CheckoutExpired {
+        order_id: first.clone(),
+    });
+
+    assert_eq!(texts(&expired), vec![en("checkout-expired")]);
+    let (_, shown) = buttons(&expired);
+    assert!(shown[0].0.starts_with("buy:"));
+    assert_eq!(chat.stage(), &Stage::ConfirmingPlan);
+    let again = chat.tap("buy");
+    let placed = orders_placed(&again);
+    assert_eq!(placed.len(), 1);
+    assert_ne!(placed[0].0, first, "a new payment page needs a new order");
+}
+
+#[test]
+fn news_of_an_order_the_traveller_moved_on_from_does_not_move_the_conversation() {
+    let mut chat = chat_at(At::Ordering);
+    let order_id = chat.order_id();
+    chat.step(checkout_started(&order_id));
+    chat.steps([text("Korea 5 days"), korea_plans(2)]);
+
+    let expired = chat.step(Input::CheckoutExpired {
+        order_id: order_id.clone(),
+    });
+
+    assert_eq!(only_text(&expired), en("checkout-expired"));
+    assert_eq!(chat.stage(), &Stage::ChoosingPlan);
+}
+
+#[test]
+fn a_payment_the_supplier_could_not_fulfil_is_told_honestly() {
+    let mut chat = chat_at(At::Ordering);
+    let order_id = chat.order_id();
+    chat.steps([
+        checkout_started(&order_id),
+        Input::PaymentConfirmed {
+            order_id: order_id.clone(),
+        },
+    ]);
+
+    let failed = chat.step(Input::PaidButFailed {
+        order_id: order_id.clone(),
+    });
+
+    let body = only_text(&failed);
+    assert!(body.contains("refund"), "{body}");
+    assert_eq!(chat.stage(), &Stage::AskedDestination);
+}
+
+#[test]
+fn customers_who_cannot_pay_in_chat_or_whose_payment_page_failed_may_try_again() {
+    for (input, id) in [
+        (
+            Input::PurchaseClosed {
+                order_id: String::new(),
+            },
+            "purchase-closed",
+        ),
+        (
+            Input::CheckoutFailed {
+                order_id: String::new(),
+            },
+            "checkout-unavailable",
+        ),
+    ] {
+        let mut chat = chat_at(At::Ordering);
+        let actions = chat.step(input);
+        assert_eq!(only_text(&actions), en(id));
+        assert_eq!(chat.stage(), &Stage::ConfirmingPlan);
+    }
+}
+
+#[test]
+fn an_esim_ready_outside_the_window_sends_a_template_and_follows_the_next_message() {
+    let mut chat = chat_at(At::Preparing);
+    let order_id = chat.order_id();
+    let mut ready = esim_ready(&order_id);
+    if let Input::EsimReady { reachable, .. } = &mut ready {
+        *reachable = false;
+    }
+
+    let first = chat.step(ready.clone());
+    let repeated = chat.step(ready);
+
+    assert_eq!(
+        templates(&first),
+        vec![(TemplateKind::EsimReady, &[offer(1).name][..])]
+    );
+    assert!(delivered_orders(&first).is_empty());
+    assert!(repeated.is_empty(), "{repeated:#?}");
+
+    let answer = chat.step(text("hello?"));
+    assert_eq!(delivered_orders(&answer), vec![order_id.as_str()]);
+    assert!(
+        matches!(answer[0], Action::DeliverEsim { .. }),
+        "the eSIM comes first"
+    );
+    let later = chat.step(text("thanks"));
+    assert!(delivered_orders(&later).is_empty());
+    assert!(chat.step(esim_ready(&order_id)).is_empty(), "never twice");
+}
+
+#[test]
+fn connected_is_said_once_per_esim() {
+    let mut chat = chat_at(At::Delivered);
+    let connected = Input::Connected {
+        esim_tran_no: "T1".to_owned(),
+        plan: "Japan 1GB".to_owned(),
+    };
+
+    let first = chat.step(connected.clone());
+    let again = chat.step(connected);
+
+    assert_eq!(
+        only_text(&first),
+        says(
+            Language::En,
+            "esim-connected",
+            &[("plan", Arg::Text("Japan 1GB"))]
+        )
+    );
+    assert!(again.is_empty());
+}
+
+#[test]
+fn low_data_and_expiry_offer_a_top_up_button_or_a_template_outside_the_window() {
+    let low = |reachable| Input::DataLow {
+        esim_tran_no: "T1".to_owned(),
+        plan: "Japan 1GB".to_owned(),
+        left: "100 MB".to_owned(),
+        reachable,
+    };
+    let expiring = |reachable| Input::Expiring {
+        esim_tran_no: "T1".to_owned(),
+        plan: "Japan 1GB".to_owned(),
+        days_left: 2,
+        reachable,
+    };
+    for (open, closed, template, param) in [
+        (low(true), low(false), TemplateKind::DataLow, "100 MB"),
+        (expiring(true), expiring(false), TemplateKind::Expiring, "2"),
+    ] {
+        let mut chat = chat_at(At::Delivered);
+        let actions = chat.step(open);
+        let (body, shown) = buttons(&actions);
+        assert!(body.contains("Japan 1GB"), "{body}");
+        assert_eq!(shown[0].0, "topup:T1");
+
+        let actions = chat.step(closed);
+        let sent = templates(&actions);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].0, template);
+        assert_eq!(sent[0].1, &["Japan 1GB".to_owned(), param.to_owned()][..]);
+    }
+}
+
+#[test]
+fn a_top_up_is_chosen_from_the_profiles_plans_and_bought_for_that_profile() {
+    let mut chat = chat_at(At::Delivered);
+
+    let asked = chat.step(choice("topup:T1"));
+    assert_eq!(
+        asked,
+        vec![Action::OfferTopUps {
+            esim_tran_no: Some("T1".to_owned())
+        }]
+    );
+    let listed = chat.step(Input::TopUpOffers {
+        esim_tran_no: Some("T1".to_owned()),
+        plan: "Japan 1GB".to_owned(),
+        offers: vec![offer(0), offer(2)],
+    });
+    let (body, rows) = list(&listed);
+    assert_eq!(
+        body,
+        says(
+            Language::En,
+            "top-up-body",
+            &[("plan", Arg::Text("Japan 1GB"))]
+        )
+    );
+    assert_eq!(rows.len(), 2);
+
+    let summary = chat.tap_plan(1);
+    let (body, _) = buttons(&summary);
+    assert!(body.contains(&en("summary-top-up")), "{body}");
+    let bought = chat.tap("buy");
+    let esims: Vec<_> = bought
+        .iter()
+        .filter_map(|action| match action {
+            Action::PlaceOrder { esim_tran_no, .. } => Some(esim_tran_no.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(esims, vec![Some("T1".to_owned())]);
+
+    let order_id = chat.order_id();
+    let done = chat.step(Input::TopUpApplied {
+        order_id,
+        plan: offer(2).name,
+    });
+    assert!(only_text(&done).contains(&offer(2).name));
+
+    // A new search afterwards buys new eSIMs again, not top-ups.
+    chat.steps([text("Korea"), korea_plans(2)]);
+    chat.tap_plan(0);
+    let new_esim = chat.tap("buy");
+    assert!(new_esim.iter().any(|action| matches!(
+        action,
+        Action::PlaceOrder {
+            esim_tran_no: None,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_top_up_with_no_esim_or_no_plans_says_so() {
+    let mut chat = chat_at(At::Delivered);
+    let none = chat.step(Input::TopUpOffers {
+        esim_tran_no: None,
+        plan: String::new(),
+        offers: Vec::new(),
+    });
+    let empty = chat.step(Input::TopUpOffers {
+        esim_tran_no: Some("T1".to_owned()),
+        plan: "Japan 1GB".to_owned(),
+        offers: Vec::new(),
+    });
+
+    assert_eq!(only_text(&none), en("top-up-none"));
+    assert_eq!(
+        only_text(&empty),
+        says(
+            Language::En,
+            "top-up-no-plans",
+            &[("plan", Arg::Text("Japan 1GB"))]
+        )
+    );
+}
+
+#[test]
+fn a_release_brings_the_bot_back_only_to_a_conversation_with_a_person() {
+    let mut chat = chat_at(At::WithAgent);
+    assert!(
+        chat.step(text("where is my esim")).is_empty(),
+        "quiet with a person"
+    );
+
+    let released = chat.step(Input::Released);
+
+    assert_eq!(only_text(&released), en("released"));
+    assert_eq!(chat.stage(), &Stage::AskedDestination);
+    assert!(chat.step(Input::Released).is_empty());
 }

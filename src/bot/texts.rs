@@ -226,6 +226,7 @@ mod tests {
             ("expires", Arg::Text("none")),
             ("limit", Arg::Number(3)),
             ("count", Arg::Number(10)),
+            ("url", Arg::Text("https://pay.example/cs_1")),
         ];
         for language in Language::ALL {
             for id in texts.ids(language) {

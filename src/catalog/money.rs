@@ -37,6 +37,16 @@ impl Money {
         self.0
     }
 
+    /// The amount in whole cents, for payment providers that count in cents; `None` when
+    /// it holds a fraction of a cent, which no provider could charge exactly.
+    pub const fn cents(self) -> Option<i64> {
+        if self.0 % UNITS_PER_CENT == 0 {
+            Some(self.0 / UNITS_PER_CENT)
+        } else {
+            None
+        }
+    }
+
     /// This price raised by `percent`, rounded half-up to a whole cent, because a price
     /// shown to a buyer with fractions of a cent would be odd and unpayable.
     pub fn with_margin(self, percent: u32) -> Self {

@@ -33,7 +33,7 @@ use utoipa::ToSchema;
 
 use crate::bot;
 use crate::catalog::Money;
-use crate::orders::{OrderChange, OrderRecord, ProfileUpdate, ProfileView};
+use crate::orders::{OrderChange, OrderRecord, OrderStatus, ProfileUpdate, ProfileView};
 use crate::telemetry::hash_id;
 
 /// The stream of events waiting to be fanned out to logs and subscribers.
@@ -65,6 +65,15 @@ pub enum EventType {
     /// A chat customer asked for a person (support desk only).
     #[serde(rename = "handoff.requested")]
     HandoffRequested,
+    /// A chat customer paid for an order (support desk only).
+    #[serde(rename = "order.paid")]
+    OrderPaid,
+    /// A chat order's payment link expired or its payment failed (support desk only).
+    #[serde(rename = "order.cancelled")]
+    OrderCancelled,
+    /// The eSIM was sent to the chat customer (support desk only).
+    #[serde(rename = "esim.delivered")]
+    EsimDelivered,
 }
 
 impl EventType {
@@ -77,6 +86,9 @@ impl EventType {
             EventType::EsimDataUsage => "esim.data_usage",
             EventType::EsimValidityUsage => "esim.validity_usage",
             EventType::HandoffRequested => "handoff.requested",
+            EventType::OrderPaid => "order.paid",
+            EventType::OrderCancelled => "order.cancelled",
+            EventType::EsimDelivered => "esim.delivered",
         }
     }
 }
@@ -173,9 +185,33 @@ pub fn events_for(record: &OrderRecord, change: &OrderChange, now: DateTime<Utc>
         OrderChange::Failed if customer.is_some() => vec![event(
             EventType::OrderFailed,
             "",
-            json!({ "reason": record.failure }),
+            json!({
+                "reason": record.failure,
+                "status": record.status,
+                "refundNeeded": record.status == OrderStatus::RefundNeeded,
+            }),
         )],
-        OrderChange::Failed => Vec::new(),
+        // Payments and delivery in chat concern the support desk; a business pays by its
+        // account and receives its eSIMs in `esim.ready`.
+        OrderChange::Paid if customer.is_some() => vec![event(
+            EventType::OrderPaid,
+            "",
+            json!({ "status": record.status, "totalPrice": record.total_price, "currency": "USD" }),
+        )],
+        OrderChange::Cancelled if customer.is_some() => vec![event(
+            EventType::OrderCancelled,
+            "",
+            json!({ "reason": "the payment link expired or the payment failed; nothing was charged" }),
+        )],
+        OrderChange::Delivered if customer.is_some() => vec![event(
+            EventType::EsimDelivered,
+            "",
+            json!({ "status": record.status }),
+        )],
+        OrderChange::Failed
+        | OrderChange::Paid
+        | OrderChange::Cancelled
+        | OrderChange::Delivered => Vec::new(),
         OrderChange::Allocated => record
             .profiles
             .iter()
@@ -343,7 +379,7 @@ fn update_payload(profile: &ProfileView, update: ProfileUpdate) -> (EventType, V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::orders::{OrderItem, OrderKind, OrderStatus};
+    use crate::orders::{OrderItem, OrderKind};
     use crate::supply::EsimStatus;
 
     fn record(owner: &str) -> OrderRecord {
@@ -370,6 +406,7 @@ mod tests {
             created_at_ms: 0,
             updated_at_ms: 0,
             lease_until_ms: 0,
+            payment: None,
         }
     }
 

@@ -1,4 +1,5 @@
-//! Admin routes, for operators: failed event deliveries and their replay.
+//! Admin routes, for operators: failed event deliveries and their replay, and handing a
+//! chat conversation back to the bot after a person answered it.
 //!
 //! Every route needs `Authorization: Bearer <BINO_ADMIN_KEY>`, compared in constant time.
 //! Without `BINO_ADMIN_KEY` the routes are closed: they answer 403 whatever is sent.
@@ -19,13 +20,19 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::app::App;
+use crate::bot::Stage;
 use crate::events::EventType;
 use crate::events::delivery::{Delivery, DeliveryStatus, ReplayError};
+use crate::jobs::whatsapp::Turn;
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()
         .route("/admin/deliveries", get(list_deliveries))
         .route("/admin/deliveries/{id}/replay", post(replay_delivery))
+        .route(
+            "/admin/conversations/{customer}/release",
+            post(release_conversation),
+        )
 }
 
 /// An operator, authenticated by the admin key.
@@ -228,4 +235,64 @@ pub(super) async fn replay_delivery(
             ))
         }
     }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Released {
+    released: bool,
+}
+
+/// Hands a conversation a person took over back to the bot. The customer hears it in turn
+/// with their own messages, so the release never overtakes what they wrote before it.
+#[utoipa::path(
+    post, path = "/admin/conversations/{customer}/release", tag = "admin",
+    params(("customer" = String, Path, description = "The customer's WhatsApp id: phone number (wa_id) or business-scoped user id")),
+    responses(
+        (status = 202, description = "The bot takes over again", body = Released),
+        (status = 401, description = "Missing or wrong admin key", body = super::error::ErrorBody),
+        (status = 403, description = "BINO_ADMIN_KEY is not set", body = super::error::ErrorBody),
+        (status = 404, description = "No conversation with this customer", body = super::error::ErrorBody),
+        (status = 409, description = "The conversation is not with a person", body = super::error::ErrorBody),
+    ),
+    security(("admin_key" = []))
+)]
+pub(super) async fn release_conversation(
+    State(app): State<Arc<App>>,
+    _admin: AdminCaller,
+    ApiPath(customer): ApiPath<String>,
+) -> Result<(StatusCode, ApiJson<Released>), ApiError> {
+    let unavailable = |error: crate::store::StoreError| {
+        tracing::warn!(%error, "conversation store unavailable");
+        ApiError::unavailable("conversations are unavailable right now; try again shortly")
+    };
+    let conversation = app
+        .bot
+        .conversation(&customer)
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no conversation with this customer",
+            )
+        })?;
+    if conversation.stage != Stage::WithAgent {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_with_agent",
+            "the conversation is with the bot already",
+        ));
+    }
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    crate::jobs::whatsapp::submit(
+        app.store.as_ref(),
+        &customer,
+        &format!("release:{request_id}"),
+        Turn::Released { request_id },
+    )
+    .await
+    .map_err(unavailable)?;
+    tracing::info!(customer = %crate::telemetry::hash_id(&customer), "conversation handed back to the bot");
+    Ok((StatusCode::ACCEPTED, ApiJson(Released { released: true })))
 }

@@ -10,6 +10,7 @@ mod error;
 mod events_api;
 mod health;
 mod openapi;
+mod payments_webhook;
 mod supplier_webhook;
 mod supply_api;
 mod whatsapp_webhook;
@@ -73,6 +74,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(admin::router())
         .merge(supplier_webhook::router())
         .merge(whatsapp_webhook::router())
+        .merge(payments_webhook::router())
         .merge(health::router())
         .merge(openapi::router())
         .fallback(not_found)

@@ -29,6 +29,8 @@ use crate::app::App;
         super::supplier_webhook::receive_supplier_event,
         super::whatsapp_webhook::verify_subscription,
         super::whatsapp_webhook::receive_delivery,
+        super::payments_webhook::receive_stripe_event,
+        super::admin::release_conversation,
         super::health::healthz,
         super::health::readyz,
         super::health::render_metrics,

@@ -6,7 +6,9 @@
 //! while. Each worker stops when the shutdown token is cancelled, after the entry in hand.
 
 pub mod allocation;
+pub mod inbox;
 pub mod outbound;
+pub mod payments;
 pub mod supplier_events;
 pub mod whatsapp;
 

@@ -89,15 +89,24 @@ impl Default for Tuning {
 /// conversation sees them one at a time, in the order they happened.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "turn", rename_all = "snake_case")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "a turn lives briefly, one at a time; boxing would only add an allocation"
-)]
 pub enum Turn {
     Update(Update),
     /// An order of the customer changed (allocated, failed, ...); the handler reads it.
     OrderChanged {
         order_id: String,
+    },
+    /// The supplier reported on one of the customer's eSIMs (installed, data used,
+    /// validity running out); the handler reads the profile.
+    ProfileChanged {
+        order_id: String,
+        esim_tran_no: String,
+        /// `status`, `smdp`, `data_usage` or `validity_usage`.
+        update: String,
+        source_event_id: String,
+    },
+    /// An operator handed the conversation back to the bot.
+    Released {
+        request_id: String,
     },
 }
 
@@ -643,8 +652,10 @@ impl WhatsAppWorker {
                         .increment(1);
                 }
             }
-            Turn::Update(Update::Error(_) | Update::Ignored { .. }) | Turn::OrderChanged { .. } => {
-            }
+            Turn::Update(Update::Error(_) | Update::Ignored { .. })
+            | Turn::OrderChanged { .. }
+            | Turn::ProfileChanged { .. }
+            | Turn::Released { .. } => {}
         }
         self.handler.handle(&queued.customer, &queued.turn).await
     }

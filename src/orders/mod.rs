@@ -8,7 +8,9 @@
 
 mod record;
 
-pub use record::{OrderItem, OrderKind, OrderRecord, OrderStatus, ProfileView};
+pub use record::{
+    OrderItem, OrderKind, OrderRecord, OrderStatus, OrderStep, PaymentRecord, ProfileView,
+};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +22,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::catalog::{Money, Package, PlanType};
+use crate::payments::PaidAmount;
 use crate::store::{SharedStore, StoreError, get_json};
 use crate::supply::cache::CatalogCache;
 use crate::supply::events::{NotifyType, SupplierEvent};
@@ -45,6 +48,8 @@ const MAX_ITEMS: usize = 20;
 const REANNOUNCE_WITHIN: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Stream of submitted orders that still wait for their profiles; see [`OrderService::poll_allocation`].
 pub const ALLOCATION_STREAM: &str = "orders:awaiting-allocation";
+/// Stream of paid orders that could not be fulfilled, for an operator to refund.
+pub const REFUNDS_STREAM: &str = "orders:refund-needed";
 
 /// One line of an order request as a business sends it.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -112,8 +117,15 @@ fn supplier_unavailable(error: SupplyError) -> OrderError {
 pub enum OrderChange {
     /// The supplier accepted the order (or applied the top-up).
     Submitted,
-    /// The supplier refused the order; nothing was charged.
+    /// The supplier refused the order; nothing was charged by the supplier (a chat order
+    /// paid for is then `REFUND_NEEDED`).
     Failed,
+    /// A chat order was paid for; it goes to the supplier now.
+    Paid,
+    /// A chat order's payment link expired or its payment failed; nothing is ordered.
+    Cancelled,
+    /// The eSIM was sent to the buyer in chat.
+    Delivered,
     /// The order's eSIM profiles are allocated: ICCIDs and activation strings are known.
     Allocated,
     /// A supplier event changed one profile of the order.
@@ -140,6 +152,27 @@ pub enum ProfileUpdate {
 }
 
 impl ProfileUpdate {
+    /// A stable name, for queued work that must survive a restart.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProfileUpdate::Status => "status",
+            ProfileUpdate::Smdp => "smdp",
+            ProfileUpdate::DataUsage => "data_usage",
+            ProfileUpdate::ValidityUsage => "validity_usage",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ProfileUpdate> {
+        [
+            ProfileUpdate::Status,
+            ProfileUpdate::Smdp,
+            ProfileUpdate::DataUsage,
+            ProfileUpdate::ValidityUsage,
+        ]
+        .into_iter()
+        .find(|update| update.name() == name)
+    }
+
     fn of(kind: &NotifyType) -> Option<ProfileUpdate> {
         match kind {
             NotifyType::EsimStatus => Some(ProfileUpdate::Status),
@@ -232,11 +265,13 @@ impl OrderService {
     /// and the allocation poller or a repeated request announces it again.
     async fn announce_outcome(&self, record: &OrderRecord) {
         let change = match record.status {
-            OrderStatus::Submitted | OrderStatus::Allocated | OrderStatus::ToppedUp => {
-                OrderChange::Submitted
-            }
-            OrderStatus::Failed => OrderChange::Failed,
-            OrderStatus::Pending => return,
+            OrderStatus::Submitted
+            | OrderStatus::Allocated
+            | OrderStatus::Delivered
+            | OrderStatus::ToppedUp => OrderChange::Submitted,
+            OrderStatus::Failed | OrderStatus::RefundNeeded => OrderChange::Failed,
+            OrderStatus::Cancelled => OrderChange::Cancelled,
+            OrderStatus::AwaitingPayment | OrderStatus::Paid | OrderStatus::Pending => return,
         };
         if let Err(error) = self.announce(record, &change).await {
             tracing::warn!(%error, order.id = %hash_id(&record.bino_transaction_id), "order change not announced yet, will be again");
@@ -262,23 +297,9 @@ impl OrderService {
             return self.answer_existing(&key, existing, &fingerprint).await;
         }
 
-        let (kind, items) = self.price_items(owner, &request).await?;
-        let now_ms = Utc::now().timestamp_millis();
-        let record = OrderRecord {
-            bino_transaction_id: request.bino_transaction_id.clone(),
-            owner: owner.to_owned(),
-            fingerprint: fingerprint.clone(),
-            kind,
-            total_price: total_price(&items),
-            items,
-            status: OrderStatus::Pending,
-            provider_order_reference: None,
-            profiles: Vec::new(),
-            failure: None,
-            created_at_ms: now_ms,
-            updated_at_ms: now_ms,
-            lease_until_ms: now_ms + lease_ms(),
-        };
+        let record = self
+            .new_record(owner, &request, &fingerprint, OrderStatus::Pending)
+            .await?;
         let bytes = encode(&record)?;
         if !self
             .store
@@ -289,6 +310,250 @@ impl OrderService {
             return self.answer_existing(&key, existing, &fingerprint).await;
         }
         self.submit(&key, record, bytes).await
+    }
+
+    /// Records an order to be paid for before it is placed: priced against the live
+    /// catalog now, sent to the supplier only by [`OrderService::confirm_payment`]. A
+    /// repeat of the same request returns the order recorded first.
+    #[tracing::instrument(skip_all, fields(order.id = %hash_id(&request.bino_transaction_id)))]
+    pub async fn reserve(
+        &self,
+        owner: &str,
+        request: OrderRequest,
+    ) -> Result<OrderRecord, OrderError> {
+        check_shape(&request)?;
+        let fingerprint = fingerprint(owner, &request);
+        let key = order_key(owner, &request.bino_transaction_id);
+        if let Some(existing) = self.load(&key).await? {
+            return self.answer_existing(&key, existing, &fingerprint).await;
+        }
+        let record = self
+            .new_record(owner, &request, &fingerprint, OrderStatus::AwaitingPayment)
+            .await?;
+        // The payment's events name the order by its reference; the index exists before
+        // any payment page does, so no event can arrive for an order it cannot find.
+        self.store
+            .set(
+                &payment_key(&payment_reference(&record)),
+                key.as_bytes(),
+                Some(ORDER_TTL),
+            )
+            .await?;
+        if !self
+            .store
+            .set_if_absent(&key, &encode(&record)?, Some(ORDER_TTL))
+            .await?
+        {
+            let existing = self.load(&key).await?.ok_or(OrderError::NotFound)?;
+            return self.answer_existing(&key, existing, &fingerprint).await;
+        }
+        tracing::info!("order recorded, awaiting payment");
+        Ok(record)
+    }
+
+    /// Keeps the payment page of an order awaiting payment, so a repeated Buy shows it
+    /// again.
+    pub async fn record_checkout(
+        &self,
+        owner: &str,
+        bino_transaction_id: &str,
+        payment: PaymentRecord,
+    ) -> Result<OrderRecord, OrderError> {
+        self.update(&order_key(owner, bino_transaction_id), |record| {
+            if record.payment.is_none() {
+                record.payment = Some(payment.clone());
+            }
+        })
+        .await
+    }
+
+    /// The money for an order arrived: the order goes to the supplier, once, however
+    /// often the provider says so. A payment for an order given up meanwhile, or whose
+    /// amount is not the order's price, is recorded as needing a refund instead.
+    #[tracing::instrument(skip_all, fields(order.id = %hash_id(reference)))]
+    pub async fn confirm_payment(
+        &self,
+        reference: &str,
+        payment_ref: &str,
+        paid: Option<&PaidAmount>,
+    ) -> Result<Option<OrderRecord>, OrderError> {
+        let Some(key) = self.key_for_reference(reference).await? else {
+            tracing::warn!("a payment for an order Bino does not know; ignored");
+            return Ok(None);
+        };
+        for _ in 0..20 {
+            let Some(old) = self.store.get(&key).await? else {
+                return Ok(None);
+            };
+            let mut record: OrderRecord = decode(&old)?;
+            let lease_over = record.lease_until_ms <= Utc::now().timestamp_millis();
+            match record.status {
+                OrderStatus::AwaitingPayment | OrderStatus::Cancelled => {}
+                // A crash (or a supplier outage) interrupted the submission of a paid
+                // order: take it over, with the same transactionId.
+                OrderStatus::Paid if lease_over => {}
+                OrderStatus::Paid => {
+                    return Err(OrderError::Unavailable(
+                        "the paid order is being submitted; try again shortly".to_owned(),
+                    ));
+                }
+                // Paid already and handled: a repeated event.
+                _ => return Ok(Some(record)),
+            }
+            if let Some(payment) = record.payment.as_mut() {
+                payment.payment_ref = Some(payment_ref.to_owned());
+            } else {
+                record.payment = Some(PaymentRecord {
+                    provider: "unknown".to_owned(),
+                    session_id: None,
+                    url: None,
+                    payment_ref: Some(payment_ref.to_owned()),
+                });
+            }
+            if record.status != OrderStatus::Paid {
+                let wrong_amount = paid.is_some_and(|paid| !paid.is(record.total_price));
+                let next = record
+                    .status
+                    .after(OrderStep::PaymentConfirmed)
+                    .unwrap_or(OrderStatus::RefundNeeded);
+                record.status = if wrong_amount {
+                    OrderStatus::RefundNeeded
+                } else {
+                    next
+                };
+                if wrong_amount {
+                    record.failure =
+                        Some("the amount paid is not the order's price; to be refunded".to_owned());
+                } else if record.status == OrderStatus::RefundNeeded {
+                    record.failure =
+                        Some("paid after the payment link had expired; to be refunded".to_owned());
+                }
+            }
+            record.updated_at_ms = Utc::now().timestamp_millis();
+            record.lease_until_ms = record.updated_at_ms + lease_ms();
+            let new = encode(&record)?;
+            if !self
+                .store
+                .compare_and_swap(&key, Some(&old), &new, Some(ORDER_TTL))
+                .await?
+            {
+                continue;
+            }
+            if record.status == OrderStatus::RefundNeeded {
+                self.needs_refund(&key, &record).await?;
+                return Ok(Some(record));
+            }
+            tracing::info!("order paid");
+            self.announce(&record, &OrderChange::Paid).await?;
+            return match self.submit(&key, record, new).await {
+                Ok(record) => Ok(Some(record)),
+                // The refusal is recorded (refund needed) and announced; the payment event
+                // is handled.
+                Err(OrderError::SupplierRejected(_)) => Ok(self.load(&key).await?),
+                Err(error) => Err(error),
+            };
+        }
+        Err(OrderError::Unavailable(
+            "order record kept changing; try again".to_owned(),
+        ))
+    }
+
+    /// The payment page expired or the payment failed: the order is cancelled, unless it
+    /// was paid meanwhile.
+    pub async fn abandon_checkout(&self, reference: &str) -> Result<(), OrderError> {
+        let Some(key) = self.key_for_reference(reference).await? else {
+            return Ok(());
+        };
+        let mut cancelled = false;
+        let record = self
+            .update(&key, |record| {
+                cancelled = false;
+                if let Some(next) = record.status.after(OrderStep::CheckoutAbandoned) {
+                    record.status = next;
+                    cancelled = true;
+                }
+            })
+            .await?;
+        if cancelled || record.status == OrderStatus::Cancelled {
+            // Announced again on a repeated event too; observers tolerate repeats.
+            self.announce(&record, &OrderChange::Cancelled).await?;
+        }
+        Ok(())
+    }
+
+    /// Records that the order's eSIM reached the buyer.
+    pub async fn mark_delivered(
+        &self,
+        owner: &str,
+        bino_transaction_id: &str,
+    ) -> Result<(), OrderError> {
+        let key = order_key(owner, bino_transaction_id);
+        let mut changed = false;
+        let record = self
+            .update(&key, |record| {
+                changed = false;
+                if let Some(next) = record.status.after(OrderStep::DeliveredToBuyer) {
+                    changed = next != record.status;
+                    record.status = next;
+                }
+            })
+            .await?;
+        if changed {
+            self.announce(&record, &OrderChange::Delivered).await?;
+        }
+        Ok(())
+    }
+
+    /// A paid order that cannot be fulfilled: kept where an operator finds it, and told.
+    async fn needs_refund(&self, key: &str, record: &OrderRecord) -> Result<(), OrderError> {
+        self.store
+            .stream_append(REFUNDS_STREAM, key.as_bytes())
+            .await?;
+        tracing::error!(
+            order.id = %hash_id(key),
+            "a paid order could not be fulfilled; refund the payment"
+        );
+        self.announce(record, &OrderChange::Failed).await
+    }
+
+    async fn key_for_reference(&self, reference: &str) -> Result<Option<String>, OrderError> {
+        Ok(self
+            .store
+            .get(&payment_key(reference))
+            .await?
+            .map(|key| String::from_utf8_lossy(&key).into_owned()))
+    }
+
+    /// A new record of `request`, priced against the live catalog.
+    async fn new_record(
+        &self,
+        owner: &str,
+        request: &OrderRequest,
+        fingerprint: &str,
+        status: OrderStatus,
+    ) -> Result<OrderRecord, OrderError> {
+        let (kind, items) = self.price_items(owner, request).await?;
+        let now_ms = Utc::now().timestamp_millis();
+        Ok(OrderRecord {
+            bino_transaction_id: request.bino_transaction_id.clone(),
+            owner: owner.to_owned(),
+            fingerprint: fingerprint.to_owned(),
+            kind,
+            total_price: total_price(&items),
+            items,
+            status,
+            provider_order_reference: None,
+            profiles: Vec::new(),
+            failure: None,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            lease_until_ms: if status == OrderStatus::Pending {
+                now_ms + lease_ms()
+            } else {
+                0
+            },
+            payment: None,
+        })
     }
 
     /// The order of `owner` with this id, as last recorded.
@@ -366,8 +631,8 @@ impl OrderService {
         let record = self
             .update(&key, |record| {
                 record.profiles = profiles.iter().map(ProfileView::from).collect();
-                if record.status == OrderStatus::Submitted {
-                    record.status = OrderStatus::Allocated;
+                if let Some(next) = record.status.after(OrderStep::ProfilesAllocated) {
+                    record.status = next;
                 }
             })
             .await?;
@@ -405,7 +670,7 @@ impl OrderService {
         }
         let deadline = tokio::time::Instant::now() + DUPLICATE_WAIT;
         loop {
-            if existing.status != OrderStatus::Pending {
+            if !existing.status.is_submitting() {
                 // The first request may have died before announcing the outcome.
                 self.reannounce_outcome(&existing).await;
             }
@@ -415,7 +680,7 @@ impl OrderService {
                     existing.failure.unwrap_or_default(),
                 ));
             }
-            if existing.status != OrderStatus::Pending {
+            if !existing.status.is_submitting() {
                 return Ok(existing);
             }
             if existing.lease_until_ms <= Utc::now().timestamp_millis() {
@@ -493,17 +758,27 @@ impl OrderService {
         let result = match outcome {
             Ok(reference) => {
                 updated.provider_order_reference = Some(reference);
-                updated.status = match record.kind {
-                    OrderKind::NewEsims => OrderStatus::Submitted,
-                    OrderKind::TopUp => OrderStatus::ToppedUp,
+                let step = match record.kind {
+                    OrderKind::NewEsims => OrderStep::SupplierAccepted,
+                    OrderKind::TopUp => OrderStep::SupplierToppedUp,
                 };
+                updated.status = record.status.after(step).unwrap_or(record.status);
                 Ok(())
             }
             Err(SupplyError::Rejected { code, message }) => {
                 tracing::warn!(supplier.code = %code, supplier.message = %message, "supplier refused an order");
-                updated.status = OrderStatus::Failed;
-                updated.failure = Some(refusal(&code));
-                Err(OrderError::SupplierRejected(refusal(&code)))
+                updated.status = record
+                    .status
+                    .after(OrderStep::SupplierRefused)
+                    .unwrap_or(OrderStatus::Failed);
+                updated.failure = Some(if updated.status == OrderStatus::RefundNeeded {
+                    format!("refused by the supplier (code {code}); the payment is to be refunded")
+                } else {
+                    refusal(&code)
+                });
+                Err(OrderError::SupplierRejected(
+                    updated.failure.clone().unwrap_or_default(),
+                ))
             }
             Err(error) => {
                 // Leave the order pending with an expired lease: the next request with this
@@ -522,8 +797,10 @@ impl OrderService {
             // Someone took over after our lease ran out; their record wins.
             return self.load(key).await?.ok_or(OrderError::NotFound);
         }
-        if updated.status == OrderStatus::Failed {
-            self.announce_outcome(&updated).await;
+        match updated.status {
+            OrderStatus::Failed => self.announce_outcome(&updated).await,
+            OrderStatus::RefundNeeded => self.needs_refund(key, &updated).await?,
+            _ => {}
         }
         result?;
 
@@ -771,15 +1048,13 @@ impl OrderService {
     async fn update(
         &self,
         key: &str,
-        change: impl Fn(&mut OrderRecord),
+        mut change: impl FnMut(&mut OrderRecord),
     ) -> Result<OrderRecord, OrderError> {
         for _ in 0..20 {
             let Some(old) = self.store.get(key).await? else {
                 return Err(OrderError::NotFound);
             };
-            let mut record: OrderRecord = serde_json::from_slice(&old).map_err(|error| {
-                OrderError::Unavailable(format!("order record unreadable: {error}"))
-            })?;
+            let mut record = decode(&old)?;
             change(&mut record);
             record.updated_at_ms = Utc::now().timestamp_millis();
             let new = encode(&record)?;
@@ -873,6 +1148,11 @@ fn fingerprint(owner: &str, request: &OrderRequest) -> String {
     hex::encode(hasher.finalize())
 }
 
+fn decode(bytes: &[u8]) -> Result<OrderRecord, OrderError> {
+    serde_json::from_slice(bytes)
+        .map_err(|error| OrderError::Unavailable(format!("order record unreadable: {error}")))
+}
+
 fn encode(record: &OrderRecord) -> Result<Vec<u8>, OrderError> {
     serde_json::to_vec(record).map_err(|error| {
         OrderError::Unavailable(format!("order record could not be encoded: {error}"))
@@ -894,6 +1174,16 @@ fn order_key(owner: &str, bino_transaction_id: &str) -> String {
 pub fn supplier_transaction_id(owner: &str, bino_transaction_id: &str) -> String {
     let digest = Sha256::digest(format!("{owner}\0{bino_transaction_id}").as_bytes());
     hex::encode(&digest[..16])
+}
+
+/// The reference a payment provider knows an order by: opaque, without the owner's key or
+/// phone number, and the same for every retry.
+pub fn payment_reference(record: &OrderRecord) -> String {
+    supplier_transaction_id(&record.owner, &record.bino_transaction_id)
+}
+
+fn payment_key(reference: &str) -> String {
+    format!("payment:{reference}")
 }
 
 fn supplier_order_key(order_no: &str) -> String {

@@ -95,6 +95,17 @@ impl Outbox {
         self.graph.mark_read(message_id, true).await
     }
 
+    /// Whether free-form messages reach the customer now: their last message is less than
+    /// 24 hours old.
+    pub async fn window_open(&self, customer: &str) -> Result<bool, StoreError> {
+        window_open(
+            self.store.as_ref(),
+            customer,
+            chrono::Utc::now().timestamp(),
+        )
+        .await
+    }
+
     pub fn graph(&self) -> &GraphClient {
         &self.graph
     }
