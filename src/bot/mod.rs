@@ -471,21 +471,22 @@ impl Bot {
         Ok(())
     }
 
+    /// Sends one message; whether it went out (`false`: dropped, and counted as such).
     async fn deliver(
         &self,
         customer: &str,
         to: &Identity,
         message: &Outbound,
         purpose: &str,
-    ) -> Result<(), TurnError> {
+    ) -> Result<bool, TurnError> {
         match self.channel.send(customer, to, message, purpose).await {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(true),
             Err(ChannelError::Retry(reason)) => Err(TurnError(reason)),
             Err(ChannelError::Dropped(reason)) => {
                 tracing::warn!(%reason, purpose, "bot message dropped");
                 metrics::counter!("bino_bot_messages_dropped_total", "purpose" => purpose.to_owned())
                     .increment(1);
-                Ok(())
+                Ok(false)
             }
         }
     }
@@ -772,8 +773,13 @@ impl Bot {
         let label = texts.get(language, "esim-activation-string", &[]);
         let string = Outbound::text(format!("{label}\n{activation_code}"))
             .map_err(|error| TurnError(error.to_string()))?;
-        self.deliver(customer, to, &string, "esim_activation")
-            .await?;
+        if !self
+            .deliver(customer, to, &string, "esim_activation")
+            .await?
+        {
+            // Not delivered after all; "my eSIMs" and the support desk keep it as ready.
+            return Ok(());
+        }
         metrics::counter!("bino_bot_esims_delivered_total").increment(1);
         tracing::info!(order.id = %crate::telemetry::hash_id(order_id), "eSIM delivered in chat");
         // The messages are out; failing to record it must not send them again.

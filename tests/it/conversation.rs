@@ -7,130 +7,14 @@ use std::time::Duration;
 
 use bino::store::{RedisStore, SharedStore};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::app::{TestApp, spawn_app_customised};
+use crate::support::chat::{
+    TRAVELLER, deliver_twice, delivery, graph_mock, is_text_containing, sent, spawn_with_graph,
+    spawn_with_graph_and, wait_for_sent,
+};
 use crate::support::redis::{random_prefix, redis_url};
-
-const PHONE_NUMBER_ID: &str = "110200330044005";
-const TRAVELLER: &str = "15550001234";
-
-/// A Graph API mock: every message gets its own id, uploads get a media id.
-async fn graph_mock() -> MockServer {
-    let graph = MockServer::start().await;
-    let sent = Arc::new(AtomicUsize::new(0));
-    Mock::given(method("POST"))
-        .and(path(format!("/v25.0/{PHONE_NUMBER_ID}/messages")))
-        .respond_with(move |request: &Request| {
-            let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
-            if body["status"] == "read" {
-                return ResponseTemplate::new(200).set_body_json(json!({"success": true}));
-            }
-            let n = sent.fetch_add(1, Ordering::SeqCst);
-            ResponseTemplate::new(200).set_body_json(json!({
-                "messaging_product": "whatsapp",
-                "contacts": [{"input": TRAVELLER, "wa_id": TRAVELLER}],
-                "messages": [{"id": format!("wamid.SENT-{n}")}]
-            }))
-        })
-        .mount(&graph)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v25.0/{PHONE_NUMBER_ID}/media")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "4490709327384033"})))
-        .mount(&graph)
-        .await;
-    graph
-}
-
-async fn spawn_with_graph(graph: &MockServer) -> TestApp {
-    spawn_with_graph_and(graph, &[]).await
-}
-
-/// Like [`spawn_with_graph`], with extra settings.
-async fn spawn_with_graph_and(graph: &MockServer, extra: &[(&str, &str)]) -> TestApp {
-    let store: SharedStore = Arc::new(
-        RedisStore::connect(&redis_url().await, &random_prefix())
-            .await
-            .expect("test Redis answers"),
-    );
-    let base_url = format!("{}/v25.0", graph.uri());
-    let mut settings = vec![
-        ("WHATSAPP_TOKEN", "test-graph-token"),
-        ("WHATSAPP_PHONE_NUMBER_ID", PHONE_NUMBER_ID),
-        ("GRAPH_BASE_URL", base_url.as_str()),
-    ];
-    settings.extend_from_slice(extra);
-    spawn_app_customised(store, &settings, |_| {}).await
-}
-
-/// One delivery with one message from the traveller; `message` is the message's own
-/// object (type and content), to which id, sender and timestamp are added.
-fn delivery(id: &str, mut message: Value) -> Vec<u8> {
-    message["id"] = json!(id);
-    message["from"] = json!(TRAVELLER);
-    message["timestamp"] = json!(chrono::Utc::now().timestamp().to_string());
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "120000000000001", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550009999", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Test Traveller"}, "wa_id": TRAVELLER}],
-            "messages": [message]
-        }}]}]
-    })
-    .to_string()
-    .into_bytes()
-}
-
-/// The messages the bot sent (read receipts left out), in order.
-async fn sent(graph: &MockServer) -> Vec<Value> {
-    graph
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|request| request.url.path().ends_with("/messages"))
-        .filter_map(|request| serde_json::from_slice::<Value>(&request.body).ok())
-        .filter(|body| body["status"] != "read")
-        .collect()
-}
-
-/// Waits until a sent message satisfies `wanted`; returns it.
-async fn wait_for_sent(graph: &MockServer, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(message) = sent(graph)
-            .await
-            .into_iter()
-            .find(|message| wanted(message))
-        {
-            return message;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never sent: {what}; sent: {:#?}",
-            sent(graph).await
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Posts a delivery twice, as Meta may: the second must change nothing.
-async fn deliver_twice(app: &TestApp, body: &[u8]) {
-    for _ in 0..2 {
-        let (status, answer) = app.post_whatsapp(body).await;
-        assert_eq!(status, 200, "{answer}");
-    }
-}
-
-fn is_text_containing(message: &Value, needle: &str) -> bool {
-    message["type"] == "text"
-        && message["text"]["body"]
-            .as_str()
-            .is_some_and(|body| body.contains(needle))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hi_to_qr_code_in_four_messages_each_answered_once() {

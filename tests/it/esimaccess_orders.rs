@@ -365,3 +365,185 @@ async fn a_stale_catalog_is_served_at_once_and_refreshed_once_in_the_background(
     tokio::time::sleep(Duration::from_millis(3_500)).await;
     server.verify().await;
 }
+
+/// A chat order awaiting payment, as the bot records it before opening the payment page.
+async fn reserved_chat_order(app: &TestApp, id: &str) -> bino::orders::OrderRecord {
+    app.app
+        .orders
+        .reserve(
+            &bino::bot::order_owner("15550001234"),
+            bino::orders::OrderRequest {
+                bino_transaction_id: id.to_owned(),
+                items: vec![bino::orders::OrderItemRequest {
+                    package_code: PACKAGE.to_owned(),
+                    quantity: 1,
+                    esim_tran_no: None,
+                    period_days: None,
+                }],
+            },
+        )
+        .await
+        .expect("the order is recorded")
+}
+
+fn paid_in_full(record: &bino::orders::OrderRecord) -> bino::payments::PaidAmount {
+    bino::payments::PaidAmount {
+        cents: record.total_price.cents().unwrap(),
+        currency: "usd".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_paid_order_the_supplier_refuses_is_kept_for_a_refund_and_ordered_only_once() {
+    let server = supplier_mock().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/esim/order"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "success": false, "errorCode": "200007", "errorMsg": "Insufficient account balance", "obj": null
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let app = app_against(&server, &[]).await;
+    let record = reserved_chat_order(&app, "wa-paid-refused-1").await;
+    assert_eq!(record.status, bino::orders::OrderStatus::AwaitingPayment);
+    let reference = bino::orders::payment_reference(&record);
+
+    let first = app
+        .app
+        .orders
+        .confirm_payment(&reference, "pi_3Refused01", Some(&paid_in_full(&record)))
+        .await
+        .expect("the payment is handled");
+    let again = app
+        .app
+        .orders
+        .confirm_payment(&reference, "pi_3Refused01", Some(&paid_in_full(&record)))
+        .await
+        .expect("a repeated payment event is handled");
+
+    let first = first.expect("the order is known");
+    assert_eq!(first.status, bino::orders::OrderStatus::RefundNeeded);
+    assert!(first.failure.unwrap().contains("refunded"));
+    assert_eq!(
+        again.unwrap().status,
+        bino::orders::OrderStatus::RefundNeeded
+    );
+    let refunds = app
+        .app
+        .store
+        .stream_len(bino::orders::REFUNDS_STREAM)
+        .await
+        .unwrap();
+    assert_eq!(refunds, 1, "an operator finds it once");
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_payment_for_the_wrong_amount_orders_nothing_and_is_kept_for_a_refund() {
+    let server = supplier_mock().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/esim/order"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(order_accepted()))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let app = app_against(&server, &[]).await;
+    let record = reserved_chat_order(&app, "wa-paid-short-1").await;
+    let reference = bino::orders::payment_reference(&record);
+    let short = bino::payments::PaidAmount {
+        cents: record.total_price.cents().unwrap() - 1,
+        currency: "usd".to_owned(),
+    };
+    let euros = bino::payments::PaidAmount {
+        currency: "eur".to_owned(),
+        ..paid_in_full(&record)
+    };
+
+    let outcome = app
+        .app
+        .orders
+        .confirm_payment(&reference, "pi_3Short01", Some(&short))
+        .await
+        .unwrap()
+        .unwrap();
+    let other = reserved_chat_order(&app, "wa-paid-euros-1").await;
+    let in_euros = app
+        .app
+        .orders
+        .confirm_payment(
+            &bino::orders::payment_reference(&other),
+            "pi_3Euros01",
+            Some(&euros),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(outcome.status, bino::orders::OrderStatus::RefundNeeded);
+    assert_eq!(in_euros.status, bino::orders::OrderStatus::RefundNeeded);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_paid_order_is_submitted_with_the_same_transaction_id_after_a_supplier_outage() {
+    let server = supplier_mock().await;
+    // The client retries a few times by itself; the outage outlasts that.
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/esim/order"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(4)
+        .mount(&server)
+        .await;
+    let chat_transaction_id = bino::orders::supplier_transaction_id(
+        &bino::bot::order_owner("15550001234"),
+        "wa-paid-outage-1",
+    );
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/esim/order"))
+        .and(body_partial_json(
+            json!({"transactionId": chat_transaction_id}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(order_accepted()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let app = app_against(&server, &[]).await;
+    let record = reserved_chat_order(&app, "wa-paid-outage-1").await;
+    let reference = bino::orders::payment_reference(&record);
+
+    let mut outcome = app
+        .app
+        .orders
+        .confirm_payment(&reference, "pi_3Outage01", Some(&paid_in_full(&record)))
+        .await;
+    for _ in 0..5 {
+        if outcome.is_ok() {
+            break;
+        }
+        // The payment event is retried by its inbox; here, by hand.
+        outcome = app
+            .app
+            .orders
+            .confirm_payment(&reference, "pi_3Outage01", Some(&paid_in_full(&record)))
+            .await;
+    }
+
+    let submitted = outcome
+        .expect("submitted once the supplier is back")
+        .unwrap();
+    assert_eq!(submitted.status, bino::orders::OrderStatus::Submitted);
+    assert_eq!(
+        submitted.provider_order_reference.as_deref(),
+        Some(ORDER_NO)
+    );
+    let again = app
+        .app
+        .orders
+        .confirm_payment(&reference, "pi_3Outage01", Some(&paid_in_full(&record)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.status, bino::orders::OrderStatus::Submitted);
+    server.verify().await;
+}

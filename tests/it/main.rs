@@ -2,6 +2,7 @@
 //! and wiremock standing in for eSIM Access and Meta's Graph API.
 
 mod binary;
+mod checkout_and_care;
 mod conversation;
 mod esimaccess_orders;
 mod graph_client;
