@@ -4,9 +4,11 @@
 //! actions out and feeds their results back in as inputs.
 //!
 //! The happy path is four traveller messages: a greeting, a destination (→ a list of
-//! plans), a plan (→ a summary with Buy), Buy (→ the order, then the eSIM). Around it:
-//! commands in every state, old taps answered without acting on them, a new destination
-//! restarting the search, and a fresh start after a long silence.
+//! plans), a plan (→ a summary with Buy), Buy (→ the order, or first a payment link, then
+//! the eSIM). Around it: commands in every state, old taps answered without acting on
+//! them, a new destination restarting the search, a fresh start after a long silence, and
+//! care after the sale (connected, data low, expiring, top-ups, templates while the
+//! 24-hour window is closed).
 
 use std::collections::VecDeque;
 

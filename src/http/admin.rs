@@ -1,5 +1,6 @@
-//! Admin routes, for operators: failed event deliveries and their replay, and handing a
-//! chat conversation back to the bot after a person answered it.
+//! Admin routes, for operators: failed event deliveries and their replay, paid chat orders
+//! that need a refund, and handing a chat conversation back to the bot after a person
+//! answered it.
 //!
 //! Every route needs `Authorization: Bearer <BINO_ADMIN_KEY>`, compared in constant time.
 //! Without `BINO_ADMIN_KEY` the routes are closed: they answer 403 whatever is sent.
@@ -29,6 +30,7 @@ pub fn router() -> Router<Arc<App>> {
     Router::new()
         .route("/admin/deliveries", get(list_deliveries))
         .route("/admin/deliveries/{id}/replay", post(replay_delivery))
+        .route("/admin/refunds", get(list_refunds))
         .route(
             "/admin/conversations/{customer}/release",
             post(release_conversation),
@@ -148,6 +150,22 @@ pub struct DeliveriesList {
 const DEFAULT_LISTED: usize = 100;
 const MAX_LISTED: usize = 1_000;
 
+fn parse_limit(limit: Option<&str>) -> Result<usize, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_LISTED),
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|limit| (1..=MAX_LISTED).contains(limit))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_limit",
+                    format!("limit must be a whole number from 1 to {MAX_LISTED}"),
+                )
+            }),
+    }
+}
+
 /// Deliveries that failed for their whole retry window, oldest failure first.
 #[utoipa::path(
     get, path = "/admin/deliveries", tag = "admin",
@@ -175,19 +193,7 @@ pub(super) async fn list_deliveries(
             "only status=failed can be listed",
         ));
     }
-    let limit = match query.limit.as_deref() {
-        None => DEFAULT_LISTED,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|limit| (1..=MAX_LISTED).contains(limit))
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_limit",
-                    format!("limit must be a whole number from 1 to {MAX_LISTED}"),
-                )
-            })?,
-    };
+    let limit = parse_limit(query.limit.as_deref())?;
     let failed = app.deliveries.failed(limit).await.map_err(|error| {
         tracing::warn!(%error, "deliveries unavailable");
         ApiError::unavailable("deliveries are unavailable right now; try again shortly")
@@ -295,4 +301,110 @@ pub(super) async fn release_conversation(
     .map_err(unavailable)?;
     tracing::info!(customer = %crate::telemetry::hash_id(&customer), "conversation handed back to the bot");
     Ok((StatusCode::ACCEPTED, ApiJson(Released { released: true })))
+}
+
+/// Which refunds to list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RefundsQuery {
+    /// The `entryId` of the last refund already seen; absent to start from the oldest.
+    after: Option<String>,
+    /// At most this many, 1 to 1,000 (100 when absent).
+    #[param(value_type = Option<u32>)]
+    limit: Option<String>,
+}
+
+/// A paid chat order no eSIM came of.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundView {
+    /// Where it is in the list: pass it as `after` to read on.
+    entry_id: String,
+    bino_transaction_id: String,
+    status: crate::orders::OrderStatus,
+    plan_name: String,
+    /// What the customer paid, in US dollars.
+    #[schema(value_type = String, example = "6.84")]
+    total_price: crate::catalog::Money,
+    /// The payment provider and its id of the payment, to refund it there.
+    provider: Option<String>,
+    payment_ref: Option<String>,
+    /// Why no eSIM was issued.
+    reason: Option<String>,
+    /// A stable hash of the customer, as the support desk knows them.
+    customer: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RefundsList {
+    refunds: Vec<RefundView>,
+}
+
+/// Paid chat orders that could not be fulfilled, oldest first: refund each with the
+/// payment provider.
+#[utoipa::path(
+    get, path = "/admin/refunds", tag = "admin",
+    params(RefundsQuery),
+    responses(
+        (status = 200, body = RefundsList),
+        (status = 400, description = "A limit out of range", body = super::error::ErrorBody),
+        (status = 401, description = "Missing or wrong admin key", body = super::error::ErrorBody),
+        (status = 403, description = "BINO_ADMIN_KEY is not set", body = super::error::ErrorBody),
+    ),
+    security(("admin_key" = []))
+)]
+pub(super) async fn list_refunds(
+    State(app): State<Arc<App>>,
+    _admin: AdminCaller,
+    ApiQuery(query): ApiQuery<RefundsQuery>,
+) -> Result<ApiJson<RefundsList>, ApiError> {
+    let limit = parse_limit(query.limit.as_deref())?;
+    if let Some(after) = &query.after {
+        // Entry ids are `<milliseconds>-<sequence>`; anything else names no refund.
+        let valid = after
+            .split_once('-')
+            .is_some_and(|(ms, seq)| ms.parse::<u64>().is_ok() && seq.parse::<u64>().is_ok());
+        if !valid {
+            return Err(ApiError::bad_request(
+                "invalid_after",
+                "after must be the entryId of a listed refund",
+            ));
+        }
+    }
+    let refunds = app
+        .orders
+        .refunds_needed(query.after.as_deref(), limit)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "refunds unavailable");
+            ApiError::unavailable("refunds are unavailable right now; try again shortly")
+        })?;
+    let refunds = refunds
+        .into_iter()
+        .map(|(entry_id, record)| RefundView {
+            entry_id,
+            plan_name: record
+                .items
+                .iter()
+                .map(|item| item.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            status: record.status,
+            total_price: record.total_price,
+            provider: record
+                .payment
+                .as_ref()
+                .map(|payment| payment.provider.clone()),
+            payment_ref: record
+                .payment
+                .as_ref()
+                .and_then(|payment| payment.payment_ref.clone()),
+            reason: record.failure.clone(),
+            customer: crate::bot::customer_of(&record.owner)
+                .map(crate::telemetry::hash_id)
+                .unwrap_or_default(),
+            bino_transaction_id: record.bino_transaction_id,
+        })
+        .collect();
+    Ok(ApiJson(RefundsList { refunds }))
 }

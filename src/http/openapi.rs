@@ -31,6 +31,7 @@ use crate::app::App;
         super::whatsapp_webhook::receive_delivery,
         super::payments_webhook::receive_stripe_event,
         super::admin::release_conversation,
+        super::admin::list_refunds,
         super::health::healthz,
         super::health::readyz,
         super::health::render_metrics,

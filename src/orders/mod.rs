@@ -516,6 +516,27 @@ impl OrderService {
         self.announce(record, &OrderChange::Failed).await
     }
 
+    /// Paid orders that could not be fulfilled, oldest first, for an operator to refund:
+    /// each with the id of its place in the list, to page on with `after`.
+    pub async fn refunds_needed(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, OrderRecord)>, OrderError> {
+        let entries = self
+            .store
+            .stream_range(REFUNDS_STREAM, after, limit)
+            .await?;
+        let mut refunds = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let key = String::from_utf8_lossy(&entry.payload).into_owned();
+            if let Some(record) = self.load(&key).await? {
+                refunds.push((entry.id, record));
+            }
+        }
+        Ok(refunds)
+    }
+
     async fn key_for_reference(&self, reference: &str) -> Result<Option<String>, OrderError> {
         Ok(self
             .store

@@ -71,6 +71,7 @@ async fn spawn_paying(graph: &MockServer, stripe: &MockServer) -> TestApp {
             ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET),
             ("STRIPE_BASE_URL", stripe_url.as_str()),
             ("PUBLIC_URL", "https://bino.example"),
+            ("ADMIN_KEY", ADMIN_KEY),
         ],
     )
     .await
@@ -413,6 +414,44 @@ async fn an_expired_payment_link_cancels_the_order_and_offers_the_plan_again() {
         .await
         .unwrap();
     assert_eq!(refunds, 1);
+
+    // The operator finds it, with what to refund.
+    let listed: Value = app
+        .client
+        .get(app.url("/admin/refunds"))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refund = &listed["refunds"][0];
+    assert_eq!(refund["binoTransactionId"], order_id.as_str());
+    assert_eq!(refund["status"], "REFUND_NEEDED");
+    assert_eq!(refund["provider"], "stripe");
+    assert_eq!(refund["paymentRef"], "pi_3TestIntent0001");
+    assert!(!listed.to_string().contains(TRAVELLER), "{listed}");
+    let after = refund["entryId"].as_str().unwrap();
+    let next: Value = app
+        .client
+        .get(app.url(&format!("/admin/refunds?after={after}")))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["refunds"], json!([]));
+    let bad = app
+        .client
+        .get(app.url("/admin/refunds?after=yesterday"))
+        .bearer_auth(ADMIN_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
