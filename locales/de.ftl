@@ -125,3 +125,6 @@ released = Ich bin wieder da! Sag mir, wohin du reist, oder schreib „Menü“ 
 esim-state-awaiting-payment = wartet auf Zahlung
 esim-state-cancelled = storniert (nichts abgebucht)
 esim-state-refund-pending = nicht ausgestellt, Erstattung unterwegs
+esim-state-in-use = aktiv
+esim-state-used-up = Daten aufgebraucht
+esim-state-expired = abgelaufen

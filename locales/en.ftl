@@ -125,3 +125,6 @@ released = I'm back! Tell me where you're going, or write "menu" for the options
 esim-state-awaiting-payment = waiting for payment
 esim-state-cancelled = cancelled (nothing charged)
 esim-state-refund-pending = not issued, refund on its way
+esim-state-in-use = in use
+esim-state-used-up = data used up
+esim-state-expired = expired

@@ -125,3 +125,6 @@ released = ¡Ya estoy de vuelta! Dime adónde vas, o escribe "menú" para ver la
 esim-state-awaiting-payment = esperando el pago
 esim-state-cancelled = cancelada (sin cargo)
 esim-state-refund-pending = no emitida, reembolso en camino
+esim-state-in-use = en uso
+esim-state-used-up = datos agotados
+esim-state-expired = caducada

@@ -126,3 +126,6 @@ released = Me revoilà ! Dites-moi où vous allez, ou écrivez « menu » pour l
 esim-state-awaiting-payment = en attente de paiement
 esim-state-cancelled = annulée (rien débité)
 esim-state-refund-pending = non émise, remboursement en cours
+esim-state-in-use = en service
+esim-state-used-up = données épuisées
+esim-state-expired = expirée

@@ -125,3 +125,6 @@ released = Voltei! Diga para onde você vai, ou escreva "menu" para ver as opç�
 esim-state-awaiting-payment = aguardando pagamento
 esim-state-cancelled = cancelado (nada cobrado)
 esim-state-refund-pending = não emitido, reembolso a caminho
+esim-state-in-use = em uso
+esim-state-used-up = dados esgotados
+esim-state-expired = expirado

@@ -1235,7 +1235,19 @@ fn esim_line(
     let state = match record.status {
         OrderStatus::AwaitingPayment => EsimState::AwaitingPayment,
         OrderStatus::Paid | OrderStatus::Pending | OrderStatus::Submitted => EsimState::Preparing,
-        OrderStatus::Allocated | OrderStatus::Delivered => EsimState::Ready,
+        OrderStatus::Allocated | OrderStatus::Delivered => match record.profiles.first() {
+            Some(profile) if profile.status == EsimStatus::UsedUp => EsimState::UsedUp,
+            Some(profile)
+                if matches!(
+                    profile.status,
+                    EsimStatus::UsedExpired | EsimStatus::UnusedExpired
+                ) =>
+            {
+                EsimState::Expired
+            }
+            Some(profile) if is_connected(profile) => EsimState::InUse,
+            _ => EsimState::Ready,
+        },
         OrderStatus::ToppedUp => EsimState::ToppedUp,
         OrderStatus::Failed => EsimState::Failed,
         OrderStatus::Cancelled => EsimState::Cancelled,
