@@ -19,7 +19,7 @@ use crate::events::backoff::RetrySchedule;
 use crate::events::delivery::{Deliveries, DeliveryTuning};
 use crate::events::sender::{Target, WebhookSender};
 use crate::jobs::allocation::AllocationPoller;
-use crate::jobs::outbound::{DeliveryWorker, EventFanOut};
+use crate::jobs::outbound::{DeliveryWorker, fan_out_worker};
 use crate::jobs::whatsapp::{self, TurnHandler, WhatsAppWorker};
 use crate::jobs::{payments, supplier_events};
 use crate::orders::OrderService;
@@ -283,7 +283,7 @@ impl App {
         };
         workers.spawn(poller.run(shutdown.clone()));
 
-        let fan_out = EventFanOut::new(Arc::clone(&self.deliveries), consumer.clone());
+        let fan_out = fan_out_worker(Arc::clone(&self.deliveries), consumer.clone());
         workers.spawn(fan_out.run(shutdown.clone()));
         let delivery = DeliveryWorker {
             deliveries: Arc::clone(&self.deliveries),

@@ -1145,16 +1145,20 @@ fn top_up_offer(plan: &catalog::Plan, language: Language) -> Offer {
         },
         language,
     );
-    offer.covers = plan
-        .covered_countries
+    offer.covers = country_names(&plan.covered_countries, language);
+    offer
+}
+
+/// Country codes as the traveller reads them; a code without a name stays as it is.
+fn country_names(codes: &[String], language: Language) -> Vec<String> {
+    codes
         .iter()
         .map(|code| {
             code.parse::<CountryCode>()
                 .map(|country| country.name_in(language.code()))
                 .unwrap_or_else(|_| code.clone())
         })
-        .collect();
-    offer
+        .collect()
 }
 
 fn reply_purpose(reply: &Reply) -> &'static str {
@@ -1206,15 +1210,7 @@ fn offer_of(recommendation: &catalog::Recommendation, language: Language) -> Off
         format!("{}/day", format_volume(plan.data_volume_bytes))
     };
     let days = recommendation.period_days.unwrap_or(plan.validity_duration);
-    let covers = recommendation
-        .covers
-        .iter()
-        .map(|code| {
-            code.parse::<CountryCode>()
-                .map(|country| country.name_in(language.code()))
-                .unwrap_or_else(|_| code.clone())
-        })
-        .collect();
+    let covers = country_names(&recommendation.covers, language);
     Offer {
         package_code: plan.package_code.clone(),
         name: plan.name.clone(),

@@ -1,11 +1,12 @@
-//! A durable inbox of webhook events and the worker that drains it.
+//! A durable inbox of events and the worker that drains it.
 //!
-//! A webhook handler appends each raw event body to a stream and answers 200; this worker
-//! reads the stream through a consumer group, drops duplicates by the event's own id,
-//! hands each event to an [`InboxHandler`] and acknowledges it. An entry is acknowledged
+//! A webhook handler (or Bino itself, for outbound events) appends each event to a stream;
+//! this worker reads the stream through a consumer group, drops duplicates by the event's
+//! own id, hands each event to an [`InboxHandler`] and acknowledges it. An entry is acknowledged
 //! only after it was handled, so a crash means a retry, never a loss; an entry left by a
 //! dead worker is reclaimed after a while, and one that keeps failing goes to the dead
-//! letters with its error. The supplier's events and the payment provider's share this.
+//! letters with its error. The supplier's events, the payment provider's and the outbound events' fan-out
+//! share this.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,8 +42,9 @@ pub trait InboxHandler: Send + Sync + 'static {
     /// bug upstream and the entry is kept aside in the dead letters.
     fn parse(&self, payload: &[u8]) -> Result<Self::Event, String>;
 
-    /// The sender's own id of the event: two deliveries with one id are one event.
-    fn event_id<'e>(&self, event: &'e Self::Event) -> &'e str;
+    /// The sender's own id of the event: two deliveries with one id are one event. `None`
+    /// when handling is idempotent anyway and needs no dedupe claim.
+    fn event_id<'e>(&self, event: &'e Self::Event) -> Option<&'e str>;
 
     /// The event's type, for metrics.
     fn kind(&self, event: &Self::Event) -> String;
@@ -164,27 +166,12 @@ impl<H: InboxHandler> InboxWorker<H> {
             .handler
             .parse(&entry.payload)
             .map_err(|error| format!("unreadable event: {error}"))?;
-        let event_id = self.handler.event_id(&event);
-
-        // The first entry to claim an event id handles it. The claim holds the entry id,
-        // so the same entry retried after a crash recognises its own claim and goes on.
-        let dedupe_key = format!("seen:{name}:{event_id}");
-        let claimed = self
-            .store
-            .set_if_absent(&dedupe_key, entry.id.as_bytes(), Some(DEDUPE_TTL))
-            .await
-            .map_err(|error| error.to_string())?;
-        if !claimed {
-            let holder = self
-                .store
-                .get(&dedupe_key)
-                .await
-                .map_err(|error| error.to_string())?;
-            if holder.as_deref() != Some(entry.id.as_bytes()) {
-                tracing::debug!(event.id = %event_id, inbox = name, "duplicate event skipped");
-                metrics::counter!("bino_inbox_duplicates_total", "inbox" => name).increment(1);
-                return Ok(());
-            }
+        if let Some(event_id) = self.handler.event_id(&event)
+            && !self.claim(event_id, &entry.id).await?
+        {
+            tracing::debug!(event.id = %event_id, inbox = name, "duplicate event skipped");
+            metrics::counter!("bino_inbox_duplicates_total", "inbox" => name).increment(1);
+            return Ok(());
         }
 
         let outcome = self.handler.handle(&event).await;
@@ -196,6 +183,27 @@ impl<H: InboxHandler> InboxWorker<H> {
         )
         .increment(1);
         outcome
+    }
+
+    /// Whether this entry may handle the event: the first entry to claim an event id does.
+    /// The claim holds the entry id, so the same entry retried after a crash recognises its
+    /// own claim and goes on.
+    async fn claim(&self, event_id: &str, entry_id: &str) -> Result<bool, String> {
+        let dedupe_key = format!("seen:{}:{event_id}", self.spec.name);
+        let claimed = self
+            .store
+            .set_if_absent(&dedupe_key, entry_id.as_bytes(), Some(DEDUPE_TTL))
+            .await
+            .map_err(|error| error.to_string())?;
+        if claimed {
+            return Ok(true);
+        }
+        let holder = self
+            .store
+            .get(&dedupe_key)
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(holder.as_deref() == Some(entry_id.as_bytes()))
     }
 
     async fn ack(&self, entry: &StreamEntry) {

@@ -51,8 +51,8 @@ impl InboxHandler for PaymentEvents {
         stripe::parse_event(payload).map_err(|error| error.to_string())
     }
 
-    fn event_id<'e>(&self, event: &'e StripeEvent) -> &'e str {
-        &event.id
+    fn event_id<'e>(&self, event: &'e StripeEvent) -> Option<&'e str> {
+        Some(&event.id)
     }
 
     fn kind(&self, event: &StripeEvent) -> String {

@@ -49,8 +49,8 @@ impl InboxHandler for SupplierEvents {
         SupplierEvent::parse(payload).map_err(|error| error.to_string())
     }
 
-    fn event_id<'e>(&self, event: &'e SupplierEvent) -> &'e str {
-        &event.event_id
+    fn event_id<'e>(&self, event: &'e SupplierEvent) -> Option<&'e str> {
+        Some(&event.event_id)
     }
 
     fn kind(&self, event: &SupplierEvent) -> String {

@@ -138,6 +138,18 @@ pub enum OrderChange {
     },
 }
 
+/// What [`OrderService::claim`] found.
+enum Claim {
+    /// This request recorded the order; `bytes` is the record as stored.
+    New {
+        key: String,
+        record: OrderRecord,
+        bytes: Vec<u8>,
+    },
+    /// The order was recorded before, as it now stands.
+    Existing(OrderRecord),
+}
+
 /// Which supplier event updated a profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProfileUpdate {
@@ -289,27 +301,10 @@ impl OrderService {
         owner: &str,
         request: OrderRequest,
     ) -> Result<OrderRecord, OrderError> {
-        check_shape(&request)?;
-        let fingerprint = fingerprint(owner, &request);
-        let key = order_key(owner, &request.bino_transaction_id);
-
-        if let Some(existing) = self.load(&key).await? {
-            return self.answer_existing(&key, existing, &fingerprint).await;
+        match self.claim(owner, &request, OrderStatus::Pending).await? {
+            Claim::New { key, record, bytes } => self.submit(&key, record, bytes).await,
+            Claim::Existing(record) => Ok(record),
         }
-
-        let record = self
-            .new_record(owner, &request, &fingerprint, OrderStatus::Pending)
-            .await?;
-        let bytes = encode(&record)?;
-        if !self
-            .store
-            .set_if_absent(&key, &bytes, Some(ORDER_TTL))
-            .await?
-        {
-            let existing = self.load(&key).await?.ok_or(OrderError::NotFound)?;
-            return self.answer_existing(&key, existing, &fingerprint).await;
-        }
-        self.submit(&key, record, bytes).await
     }
 
     /// Records an order to be paid for before it is placed: priced against the live
@@ -321,34 +316,62 @@ impl OrderService {
         owner: &str,
         request: OrderRequest,
     ) -> Result<OrderRecord, OrderError> {
-        check_shape(&request)?;
-        let fingerprint = fingerprint(owner, &request);
+        match self
+            .claim(owner, &request, OrderStatus::AwaitingPayment)
+            .await?
+        {
+            Claim::New { record, .. } => {
+                tracing::info!("order recorded, awaiting payment");
+                Ok(record)
+            }
+            Claim::Existing(record) => Ok(record),
+        }
+    }
+
+    /// Records a new order in `status`, atomically, or answers as the order already
+    /// recorded under the same id would (waiting for it while it is being submitted).
+    async fn claim(
+        &self,
+        owner: &str,
+        request: &OrderRequest,
+        status: OrderStatus,
+    ) -> Result<Claim, OrderError> {
+        check_shape(request)?;
+        let fingerprint = fingerprint(owner, request);
         let key = order_key(owner, &request.bino_transaction_id);
         if let Some(existing) = self.load(&key).await? {
-            return self.answer_existing(&key, existing, &fingerprint).await;
+            return Ok(Claim::Existing(
+                self.answer_existing(&key, existing, &fingerprint).await?,
+            ));
         }
+
         let record = self
-            .new_record(owner, &request, &fingerprint, OrderStatus::AwaitingPayment)
+            .new_record(owner, request, &fingerprint, status)
             .await?;
-        // The payment's events name the order by its reference; the index exists before
-        // any payment page does, so no event can arrive for an order it cannot find.
-        self.store
-            .set(
-                &payment_key(&payment_reference(&record)),
-                key.as_bytes(),
-                Some(ORDER_TTL),
-            )
-            .await?;
+        if status == OrderStatus::AwaitingPayment {
+            // The payment's events name the order by its reference; the index exists
+            // before any payment page does, so no event can arrive for an order it cannot
+            // find.
+            self.store
+                .set(
+                    &payment_key(&payment_reference(&record)),
+                    key.as_bytes(),
+                    Some(ORDER_TTL),
+                )
+                .await?;
+        }
+        let bytes = encode(&record)?;
         if !self
             .store
-            .set_if_absent(&key, &encode(&record)?, Some(ORDER_TTL))
+            .set_if_absent(&key, &bytes, Some(ORDER_TTL))
             .await?
         {
             let existing = self.load(&key).await?.ok_or(OrderError::NotFound)?;
-            return self.answer_existing(&key, existing, &fingerprint).await;
+            return Ok(Claim::Existing(
+                self.answer_existing(&key, existing, &fingerprint).await?,
+            ));
         }
-        tracing::info!("order recorded, awaiting payment");
-        Ok(record)
+        Ok(Claim::New { key, record, bytes })
     }
 
     /// Keeps the payment page of an order awaiting payment, so a repeated Buy shows it

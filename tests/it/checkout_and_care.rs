@@ -8,15 +8,15 @@ use std::time::Duration;
 use bino::bot::Stage;
 use bino::events::signature;
 use bino::jobs::whatsapp::CustomerKeys;
-use bino::orders::{OrderKind, OrderStatus};
+use bino::orders::{OrderKind, OrderRecord, OrderStatus};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::support::app::{TestApp, WEBHOOK_TOKEN};
 use crate::support::chat::{
-    TRAVELLER, deliver_twice, delivery, graph_mock, is_text_containing, sent, spawn_with_graph_and,
-    wait_for_sent,
+    TRAVELLER, button_tap, deliver_twice, delivery, graph_mock, is_interactive_with,
+    is_text_containing, row_tap, sent, spawn_with_graph_and, wait_for_sent,
 };
 
 const STRIPE_KEY: &str = "sk_test_51TestKey";
@@ -91,18 +91,14 @@ async fn choose_and_buy(app: &TestApp, graph: &MockServer, prefix: &str) {
         m["interactive"]["type"] == "list"
     })
     .await;
-    let row = list["interactive"]["action"]["sections"][0]["rows"][0].clone();
-    let pick = json!({"type": "interactive", "interactive": {"type": "list_reply",
-        "list_reply": {"id": row["id"], "title": row["title"]}}});
-    deliver_twice(app, &say(3, pick)).await;
+    let row = &list["interactive"]["action"]["sections"][0]["rows"][0];
+    deliver_twice(app, &say(3, row_tap(row))).await;
     let summary = wait_for_sent(graph, "the summary", |m| {
         m["interactive"]["type"] == "button"
     })
     .await;
-    let buy_id = summary["interactive"]["action"]["buttons"][0]["reply"]["id"].clone();
-    let buy = json!({"type": "interactive", "interactive": {"type": "button_reply",
-        "button_reply": {"id": buy_id, "title": "Buy"}}});
-    deliver_twice(app, &say(4, buy)).await;
+    let buy = &summary["interactive"]["action"]["buttons"][0];
+    deliver_twice(app, &say(4, button_tap(buy))).await;
 }
 
 /// The order the conversation is at (placing, paying for or preparing it).
@@ -119,13 +115,16 @@ async fn current_order(app: &TestApp) -> String {
     }
 }
 
-async fn order_status(app: &TestApp, order_id: &str) -> OrderStatus {
+async fn chat_order(app: &TestApp, order_id: &str) -> OrderRecord {
     app.app
         .orders
         .get(&bino::bot::order_owner(TRAVELLER), order_id)
         .await
         .expect("the order exists")
-        .status
+}
+
+async fn order_status(app: &TestApp, order_id: &str) -> OrderStatus {
+    chat_order(app, order_id).await.status
 }
 
 async fn wait_for_status(app: &TestApp, order_id: &str, wanted: OrderStatus) {
@@ -256,12 +255,7 @@ async fn with_stripe_the_supplier_is_ordered_once_and_only_after_a_signed_paymen
         !form.values().any(|value| value.contains(TRAVELLER)),
         "no phone number at Stripe: {form:?}"
     );
-    let record = app
-        .app
-        .orders
-        .get(&bino::bot::order_owner(TRAVELLER), &order_id)
-        .await
-        .unwrap();
+    let record = chat_order(&app, &order_id).await;
     assert_eq!(
         form["line_items[0][price_data][unit_amount]"],
         record.total_price.cents().unwrap().to_string()
@@ -345,12 +339,7 @@ async fn with_stripe_the_supplier_is_ordered_once_and_only_after_a_signed_paymen
 
     // One payment, one order: the supplier charged once, one QR code sent.
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let record = app
-        .app
-        .orders
-        .get(&bino::bot::order_owner(TRAVELLER), &order_id)
-        .await
-        .unwrap();
+    let record = chat_order(&app, &order_id).await;
     let cost = record.items[0].unit_cost;
     assert_eq!(
         app.app.supplier.balance().await.unwrap().units(),
@@ -509,12 +498,7 @@ async fn a_repeated_got_resource_sends_the_qr_code_once() {
     let graph = graph_mock().await;
     let app = spawn_with_graph_and(&graph, &[]).await;
     let order_id = bought_esim(&app, &graph, "DUP").await;
-    let record = app
-        .app
-        .orders
-        .get(&bino::bot::order_owner(TRAVELLER), &order_id)
-        .await
-        .unwrap();
+    let record = chat_order(&app, &order_id).await;
     let order_no = record.provider_order_reference.unwrap();
 
     for notify_id in ["notify-dup-1", "notify-dup-2"] {
@@ -546,12 +530,7 @@ async fn low_data_offers_a_top_up_and_the_tap_tops_up_the_same_esim() {
     let graph = graph_mock().await;
     let app = spawn_with_graph_and(&graph, &[]).await;
     let order_id = bought_esim(&app, &graph, "TOP").await;
-    let record = app
-        .app
-        .orders
-        .get(&bino::bot::order_owner(TRAVELLER), &order_id)
-        .await
-        .unwrap();
+    let record = chat_order(&app, &order_id).await;
     let profile = record.profiles[0].clone();
     let total = profile.total_volume_bytes.max(1 << 30);
 
@@ -565,40 +544,25 @@ async fn low_data_offers_a_top_up_and_the_tap_tops_up_the_same_esim() {
     .await;
 
     let offer = wait_for_sent(&graph, "the top-up offer", |m| {
-        m["interactive"]["type"] == "button"
-            && m["interactive"]["body"]["text"]
-                .as_str()
-                .is_some_and(|text| text.contains("left"))
+        is_interactive_with(m, "button", "left")
     })
     .await;
-    let top_up = offer["interactive"]["action"]["buttons"][0]["reply"].clone();
-    assert_eq!(top_up["title"], "Top up");
-    let tap = json!({"type": "interactive", "interactive": {"type": "button_reply",
-        "button_reply": {"id": top_up["id"], "title": "Top up"}}});
-    deliver_twice(&app, &delivery("wamid.TOP-5", tap)).await;
+    let top_up = &offer["interactive"]["action"]["buttons"][0];
+    assert_eq!(top_up["reply"]["title"], "Top up");
+    deliver_twice(&app, &delivery("wamid.TOP-5", button_tap(top_up))).await;
 
     let list = wait_for_sent(&graph, "the top-up plans", |m| {
-        m["interactive"]["type"] == "list"
-            && m["interactive"]["body"]["text"]
-                .as_str()
-                .is_some_and(|text| text.starts_with("Top-ups"))
+        is_interactive_with(m, "list", "Top-ups")
     })
     .await;
-    let row = list["interactive"]["action"]["sections"][0]["rows"][0].clone();
-    let pick = json!({"type": "interactive", "interactive": {"type": "list_reply",
-        "list_reply": {"id": row["id"], "title": row["title"]}}});
-    deliver_twice(&app, &delivery("wamid.TOP-6", pick)).await;
+    let row = &list["interactive"]["action"]["sections"][0]["rows"][0];
+    deliver_twice(&app, &delivery("wamid.TOP-6", row_tap(row))).await;
     let summary = wait_for_sent(&graph, "the top-up summary", |m| {
-        m["interactive"]["type"] == "button"
-            && m["interactive"]["body"]["text"]
-                .as_str()
-                .is_some_and(|text| text.contains("current eSIM"))
+        is_interactive_with(m, "button", "current eSIM")
     })
     .await;
-    let buy_id = summary["interactive"]["action"]["buttons"][0]["reply"]["id"].clone();
-    let buy = json!({"type": "interactive", "interactive": {"type": "button_reply",
-        "button_reply": {"id": buy_id, "title": "Buy"}}});
-    deliver_twice(&app, &delivery("wamid.TOP-7", buy)).await;
+    let buy = &summary["interactive"]["action"]["buttons"][0];
+    deliver_twice(&app, &delivery("wamid.TOP-7", button_tap(buy))).await;
 
     wait_for_sent(&graph, "the top-up confirmation", |m| {
         is_text_containing(m, "was added to your eSIM")
@@ -606,12 +570,7 @@ async fn low_data_offers_a_top_up_and_the_tap_tops_up_the_same_esim() {
     .await;
     let top_up_id = current_order(&app).await;
     assert_ne!(top_up_id, order_id);
-    let top_up = app
-        .app
-        .orders
-        .get(&bino::bot::order_owner(TRAVELLER), &top_up_id)
-        .await
-        .unwrap();
+    let top_up = chat_order(&app, &top_up_id).await;
     assert_eq!(top_up.kind, OrderKind::TopUp);
     assert_eq!(top_up.status, OrderStatus::ToppedUp);
     assert_eq!(

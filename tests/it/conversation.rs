@@ -11,8 +11,8 @@ use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::chat::{
-    TRAVELLER, deliver_twice, delivery, graph_mock, is_text_containing, sent, spawn_with_graph,
-    spawn_with_graph_and, wait_for_sent,
+    TRAVELLER, button_tap, deliver_twice, delivery, graph_mock, is_text_containing, row_tap, sent,
+    spawn_with_graph, spawn_with_graph_and, wait_for_sent,
 };
 use crate::support::redis::{random_prefix, redis_url};
 
@@ -51,9 +51,7 @@ async fn hi_to_qr_code_in_four_messages_each_answered_once() {
     );
 
     // 3. A plan: its summary with Buy, Other plans, Change destination.
-    let pick = json!({"type": "interactive", "interactive": {"type": "list_reply",
-        "list_reply": {"id": rows[0]["id"], "title": rows[0]["title"]}}});
-    deliver_twice(&app, &delivery("wamid.IN-3", pick)).await;
+    deliver_twice(&app, &delivery("wamid.IN-3", row_tap(&rows[0]))).await;
     let summary = wait_for_sent(&graph, "the plan summary", |m| {
         m["interactive"]["type"] == "button"
     })
@@ -67,9 +65,7 @@ async fn hi_to_qr_code_in_four_messages_each_answered_once() {
 
     // 4. Buy: the order is placed, and once the sandbox reports GOT_RESOURCE the QR code,
     // the install details and the activation string arrive.
-    let buy = json!({"type": "interactive", "interactive": {"type": "button_reply",
-        "button_reply": {"id": buttons[0]["reply"]["id"], "title": "Buy"}}});
-    deliver_twice(&app, &delivery("wamid.IN-4", buy)).await;
+    deliver_twice(&app, &delivery("wamid.IN-4", button_tap(&buttons[0]))).await;
     wait_for_sent(&graph, "the order confirmation", |m| {
         is_text_containing(m, "preparing")
     })

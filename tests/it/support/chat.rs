@@ -135,3 +135,24 @@ pub fn is_text_containing(message: &Value, needle: &str) -> bool {
             .as_str()
             .is_some_and(|body| body.contains(needle))
 }
+
+/// The traveller's tap on `row`, a row of a list the bot sent.
+pub fn row_tap(row: &Value) -> Value {
+    json!({"type": "interactive", "interactive": {"type": "list_reply",
+        "list_reply": {"id": row["id"], "title": row["title"]}}})
+}
+
+/// The traveller's tap on `button`, a reply button the bot sent (`{type, reply: {id, title}}`).
+pub fn button_tap(button: &Value) -> Value {
+    json!({"type": "interactive", "interactive": {"type": "button_reply",
+        "button_reply": {"id": button["reply"]["id"], "title": button["reply"]["title"]}}})
+}
+
+/// Whether `message` is an interactive message of `kind` (`list`, `button`) whose body
+/// holds `needle`.
+pub fn is_interactive_with(message: &Value, kind: &str, needle: &str) -> bool {
+    message["interactive"]["type"] == kind
+        && message["interactive"]["body"]["text"]
+            .as_str()
+            .is_some_and(|text| text.contains(needle))
+}
