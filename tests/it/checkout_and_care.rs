@@ -9,6 +9,7 @@ use bino::bot::Stage;
 use bino::events::signature;
 use bino::jobs::whatsapp::CustomerKeys;
 use bino::orders::{OrderKind, OrderRecord, OrderStatus};
+use reqwest::Method;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -16,7 +17,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use crate::support::app::{TestApp, WEBHOOK_TOKEN};
 use crate::support::chat::{
     TRAVELLER, button_tap, deliver_twice, delivery, graph_mock, is_interactive_with,
-    is_text_containing, row_tap, sent, spawn_with_graph_and, wait_for_sent,
+    is_text_containing, row_tap, sent, spawn_with_graph_and, text_message, wait_for_sent,
 };
 
 const STRIPE_KEY: &str = "sk_test_51TestKey";
@@ -80,12 +81,8 @@ async fn spawn_paying(graph: &MockServer, stripe: &MockServer) -> TestApp {
 /// Says hi, names Japan, picks the first plan and taps Buy; returns the summary's Buy id.
 async fn choose_and_buy(app: &TestApp, graph: &MockServer, prefix: &str) {
     let say = |n: u32, message: Value| delivery(&format!("wamid.{prefix}-{n}"), message);
-    deliver_twice(
-        app,
-        &say(1, json!({"type": "text", "text": {"body": "hi"}})),
-    )
-    .await;
-    let body = json!({"type": "text", "text": {"body": "Japan, 10 days"}});
+    deliver_twice(app, &say(1, text_message("hi"))).await;
+    let body = text_message("Japan, 10 days");
     deliver_twice(app, &say(2, body)).await;
     let list = wait_for_sent(graph, "the plan list", |m| {
         m["interactive"]["type"] == "list"
@@ -405,16 +402,9 @@ async fn an_expired_payment_link_cancels_the_order_and_offers_the_plan_again() {
     assert_eq!(refunds, 1);
 
     // The operator finds it, with what to refund.
-    let listed: Value = app
-        .client
-        .get(app.url("/admin/refunds"))
-        .bearer_auth(ADMIN_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, listed) = app
+        .send(Method::GET, "/admin/refunds", Some(ADMIN_KEY), None)
+        .await;
     let refund = &listed["refunds"][0];
     assert_eq!(refund["binoTransactionId"], order_id.as_str());
     assert_eq!(refund["status"], "REFUND_NEEDED");
@@ -422,25 +412,14 @@ async fn an_expired_payment_link_cancels_the_order_and_offers_the_plan_again() {
     assert_eq!(refund["paymentRef"], "pi_3TestIntent0001");
     assert!(!listed.to_string().contains(TRAVELLER), "{listed}");
     let after = refund["entryId"].as_str().unwrap();
-    let next: Value = app
-        .client
-        .get(app.url(&format!("/admin/refunds?after={after}")))
-        .bearer_auth(ADMIN_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let next = format!("/admin/refunds?after={after}");
+    let (_, next) = app.send(Method::GET, &next, Some(ADMIN_KEY), None).await;
     assert_eq!(next["refunds"], json!([]));
-    let bad = app
-        .client
-        .get(app.url("/admin/refunds?after=yesterday"))
-        .bearer_auth(ADMIN_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 400);
+    let bad = "/admin/refunds?after=yesterday";
+    assert_eq!(
+        app.send(Method::GET, bad, Some(ADMIN_KEY), None).await.0,
+        400
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -610,7 +589,7 @@ async fn an_esim_ready_after_the_window_closed_is_announced_by_template_and_sent
     assert_eq!(template["template"]["language"]["code"], "en");
     assert!(sent(&graph).await.iter().all(|m| m["type"] != "image"));
 
-    let reply = json!({"type": "text", "text": {"body": "ok, send it"}});
+    let reply = text_message("ok, send it");
     deliver_twice(&app, &delivery("wamid.WIN-5", reply)).await;
     wait_for_sent(&graph, "the QR code", |m| m["type"] == "image").await;
     wait_for_sent(&graph, "the activation string", |m| {
@@ -624,30 +603,12 @@ async fn an_operator_releases_a_conversation_handed_to_a_person() {
     let graph = graph_mock().await;
     let app = spawn_with_graph_and(&graph, &[("ADMIN_KEY", ADMIN_KEY)]).await;
     let release = |key: Option<&'static str>, customer: &'static str| {
-        let mut request = app
-            .client
-            .post(app.url(&format!("/admin/conversations/{customer}/release")));
-        if let Some(key) = key {
-            request = request.bearer_auth(key);
-        }
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            (
-                status,
-                response.json::<Value>().await.unwrap_or(Value::Null),
-            )
-        }
+        let path = format!("/admin/conversations/{customer}/release");
+        let app = &app;
+        async move { app.send(Method::POST, &path, key, None).await }
     };
 
-    deliver_twice(
-        &app,
-        &delivery(
-            "wamid.AG-1",
-            json!({"type": "text", "text": {"body": "hi"}}),
-        ),
-    )
-    .await;
+    deliver_twice(&app, &delivery("wamid.AG-1", text_message("hi"))).await;
     wait_for_sent(&graph, "the greeting", |m| is_text_containing(m, "Bino")).await;
     let (status, body) = release(Some(ADMIN_KEY), TRAVELLER).await;
     assert_eq!(
@@ -655,21 +616,11 @@ async fn an_operator_releases_a_conversation_handed_to_a_person() {
         (409, json!("not_with_agent"))
     );
 
-    deliver_twice(
-        &app,
-        &delivery(
-            "wamid.AG-2",
-            json!({"type": "text", "text": {"body": "agent"}}),
-        ),
-    )
-    .await;
+    deliver_twice(&app, &delivery("wamid.AG-2", text_message("agent"))).await;
     wait_for_sent(&graph, "the hand-off", |m| is_text_containing(m, "person")).await;
     deliver_twice(
         &app,
-        &delivery(
-            "wamid.AG-3",
-            json!({"type": "text", "text": {"body": "is anyone there"}}),
-        ),
+        &delivery("wamid.AG-3", text_message("is anyone there")),
     )
     .await;
 
@@ -696,7 +647,7 @@ async fn my_esims_and_usage_show_the_bought_esim_with_the_suppliers_figures() {
     let app = spawn_with_graph_and(&graph, &[]).await;
     bought_esim(&app, &graph, "USE").await;
 
-    let mine = json!({"type": "text", "text": {"body": "my esims"}});
+    let mine = text_message("my esims");
     deliver_twice(&app, &delivery("wamid.USE-5", mine)).await;
     let listed = wait_for_sent(&graph, "my eSIMs", |m| is_text_containing(m, "Your eSIMs")).await;
     assert!(
@@ -707,7 +658,7 @@ async fn my_esims_and_usage_show_the_bought_esim_with_the_suppliers_figures() {
         "{listed:#}"
     );
 
-    let usage = json!({"type": "text", "text": {"body": "usage"}});
+    let usage = text_message("usage");
     deliver_twice(&app, &delivery("wamid.USE-6", usage)).await;
     let shown = wait_for_sent(&graph, "the usage", |m| {
         is_text_containing(m, "Your eSIMs") && !is_text_containing(m, "ready to install")

@@ -156,3 +156,8 @@ pub fn is_interactive_with(message: &Value, kind: &str, needle: &str) -> bool {
             .as_str()
             .is_some_and(|text| text.contains(needle))
 }
+
+/// A text message of the traveller's.
+pub fn text_message(body: &str) -> Value {
+    json!({"type": "text", "text": {"body": body}})
+}
