@@ -128,3 +128,9 @@ esim-state-refund-pending = nicht ausgestellt, Erstattung unterwegs
 esim-state-in-use = aktiv
 esim-state-used-up = Daten aufgebraucht
 esim-state-expired = abgelaufen
+paid-wrong-amount = Deine Zahlung ist angekommen, aber es war nicht der Preis dieses Tarifs, deshalb habe ich nichts bestellt (Ref. { $order }). Du bekommst den vollen Betrag zurück, und jemand aus unserem Team weiß Bescheid. Tippe noch einmal auf Kaufen, um den richtigen Betrag zu zahlen.
+paid-late = Deine Zahlung kam, nachdem der Link abgelaufen war, deshalb habe ich nichts bestellt (Ref. { $order }). Du bekommst den vollen Betrag zurück, und jemand aus unserem Team weiß Bescheid. Tippe noch einmal auf Kaufen für einen neuen Link.
+payment-failed = Deine Zahlung ist nicht durchgegangen: Es wurde nichts abgebucht und nichts bestellt. Du kannst es mit Kaufen noch einmal versuchen.
+checkout-link-top-up = Zum Bezahlen der Aufladung öffne diese sichere Seite (1 Stunde gültig): { $url }
+    Ich lade die Daten auf deine eSIM, sobald die Zahlung durch ist.
+data-per-day = { $amount }/Tag

@@ -128,3 +128,9 @@ esim-state-refund-pending = not issued, refund on its way
 esim-state-in-use = in use
 esim-state-used-up = data used up
 esim-state-expired = expired
+paid-wrong-amount = Your payment arrived, but it wasn't this plan's price, so I haven't ordered anything (ref. { $order }). You'll get a full refund, and a person from our team has been told. Tap Buy again to pay the right amount.
+paid-late = Your payment arrived after the link had expired, so I haven't ordered anything (ref. { $order }). You'll get a full refund, and a person from our team has been told. Tap Buy again for a new link.
+payment-failed = Your payment didn't go through, so nothing was charged and nothing was ordered. You can try again with Buy.
+checkout-link-top-up = To pay for the top-up, open this secure page (valid for 1 hour): { $url }
+    I'll add the data to your eSIM as soon as the payment is through.
+data-per-day = { $amount }/day

@@ -128,3 +128,9 @@ esim-state-refund-pending = no emitida, reembolso en camino
 esim-state-in-use = en uso
 esim-state-used-up = datos agotados
 esim-state-expired = caducada
+paid-wrong-amount = Tu pago llegó, pero no era el precio de este plan, así que no pedí nada (ref. { $order }). Recibirás el reembolso completo y ya avisamos a una persona de nuestro equipo. Toca Comprar otra vez para pagar el importe correcto.
+paid-late = Tu pago llegó cuando el enlace ya había caducado, así que no pedí nada (ref. { $order }). Recibirás el reembolso completo y ya avisamos a una persona de nuestro equipo. Toca Comprar otra vez para un enlace nuevo.
+payment-failed = Tu pago no se completó, así que no se cobró ni se pidió nada. Puedes intentarlo otra vez con Comprar.
+checkout-link-top-up = Para pagar la recarga, abre esta página segura (válida 1 hora): { $url }
+    Añadiré los datos a tu eSIM en cuanto se complete el pago.
+data-per-day = { $amount }/día

@@ -129,3 +129,9 @@ esim-state-refund-pending = non émise, remboursement en cours
 esim-state-in-use = en service
 esim-state-used-up = données épuisées
 esim-state-expired = expirée
+paid-wrong-amount = Votre paiement est arrivé, mais ce n'était pas le prix de ce forfait : je n'ai rien commandé (réf. { $order }). Vous serez remboursé intégralement, et une personne de notre équipe est prévenue. Touchez Acheter à nouveau pour payer le bon montant.
+paid-late = Votre paiement est arrivé après l'expiration du lien : je n'ai rien commandé (réf. { $order }). Vous serez remboursé intégralement, et une personne de notre équipe est prévenue. Touchez Acheter à nouveau pour un nouveau lien.
+payment-failed = Votre paiement n'est pas passé : rien n'a été débité ni commandé. Vous pouvez réessayer avec Acheter.
+checkout-link-top-up = Pour payer la recharge, ouvrez cette page sécurisée (valable 1 heure) : { $url }
+    J'ajoute les données à votre eSIM dès que le paiement est passé.
+data-per-day = { $amount }/jour

@@ -128,3 +128,9 @@ esim-state-refund-pending = não emitido, reembolso a caminho
 esim-state-in-use = em uso
 esim-state-used-up = dados esgotados
 esim-state-expired = expirado
+paid-wrong-amount = Seu pagamento chegou, mas não era o preço deste plano, então não pedi nada (ref. { $order }). Você vai receber o reembolso total, e uma pessoa da nossa equipe já foi avisada. Toque em Comprar de novo para pagar o valor certo.
+paid-late = Seu pagamento chegou depois que o link expirou, então não pedi nada (ref. { $order }). Você vai receber o reembolso total, e uma pessoa da nossa equipe já foi avisada. Toque em Comprar de novo para um novo link.
+payment-failed = Seu pagamento não foi concluído, então nada foi cobrado nem pedido. Você pode tentar de novo com Comprar.
+checkout-link-top-up = Para pagar a recarga, abra esta página segura (válida por 1 hora): { $url }
+    Eu adiciono os dados ao seu eSIM assim que o pagamento for confirmado.
+data-per-day = { $amount }/dia

@@ -20,7 +20,8 @@ use tokio_util::sync::CancellationToken;
 use crate::app::App;
 use crate::bot::channel::{Channel, ChannelError};
 use crate::bot::{Input, Stage};
-use crate::config::Settings;
+use crate::config::{PaymentsKind, Settings, SupplierKind};
+use crate::orders::{OrderKind, OrderStatus};
 use crate::store::{MemoryStore, RedisStore, SharedStore};
 use crate::whatsapp::Identity;
 use crate::whatsapp::message::Outbound;
@@ -63,7 +64,14 @@ pub async fn run(settings: Settings, options: ChatOptions) -> anyhow::Result<()>
     let shutdown = CancellationToken::new();
     let mut workers = app.spawn_workers(&shutdown);
 
-    println!("Chatting with Bino (sandbox: nothing is charged). Type a message; Ctrl-D to leave.");
+    let charges = if app.settings.payments == PaymentsKind::Stripe {
+        "payments go through Stripe"
+    } else if app.settings.supplier == SupplierKind::Sandbox {
+        "sandbox: nothing is charged"
+    } else {
+        "orders are placed with the live supplier"
+    };
+    println!("Chatting with Bino ({charges}). Type a message; Ctrl-D to leave.");
     let identity = Identity {
         user_id: Some(CUSTOMER.to_owned()),
         ..Identity::default()
@@ -137,26 +145,44 @@ async fn say(
         .map_err(|error| anyhow::anyhow!("the bot failed: {error}"))
 }
 
-/// Waits while an order is being prepared, so a script ends with the eSIM delivered.
+/// Waits while an eSIM is on its way, so a script ends with it delivered, whatever was
+/// typed after Buy.
 async fn wait_for_delivery(app: &App) {
     let deadline = tokio::time::Instant::now() + DELIVERY_WAIT;
     while tokio::time::Instant::now() < deadline {
-        let stage = app
-            .bot
-            .conversation(CUSTOMER)
-            .await
-            .ok()
-            .flatten()
-            .map(|conversation| conversation.stage);
-        if !matches!(
-            stage,
-            Some(Stage::Preparing { .. } | Stage::Ordering { .. })
-        ) {
+        if !esim_on_its_way(app).await {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     println!("(the eSIM did not arrive within {DELIVERY_WAIT:?})");
+}
+
+/// Whether the traveller's latest order is placed (or being placed) and its eSIM not yet
+/// sent. An order waiting for a payment is not on its way: nothing pays it here.
+async fn esim_on_its_way(app: &App) -> bool {
+    let Some(conversation) = app.bot.conversation(CUSTOMER).await.ok().flatten() else {
+        return false;
+    };
+    if matches!(conversation.stage, Stage::Ordering { .. }) {
+        return true;
+    }
+    let Some(order_id) = conversation.orders.last() else {
+        return false;
+    };
+    if conversation.delivered.contains(order_id) {
+        return false;
+    }
+    app.orders
+        .get(&crate::bot::order_owner(CUSTOMER), order_id)
+        .await
+        .is_ok_and(|order| {
+            order.kind == OrderKind::NewEsims
+                && matches!(
+                    order.status,
+                    OrderStatus::Pending | OrderStatus::Paid | OrderStatus::Submitted
+                )
+        })
 }
 
 /// Prints the bot's messages and remembers the options last shown.
@@ -282,7 +308,7 @@ impl Channel for Terminal {
         Ok(())
     }
 
-    async fn acknowledge(&self, _message_id: &str) {}
+    async fn acknowledge(&self, _message_id: &str, _typing: bool) {}
 }
 
 fn display(path: &Path) -> String {

@@ -240,13 +240,14 @@ impl Reader<'_> {
         let stripe_webhook_secret = self.secret("STRIPE_WEBHOOK_SECRET");
         let public_url = self.url("PUBLIC_URL");
         if payments == PaymentsKind::Stripe {
+            // A value that is set but invalid has been reported already.
             for (name, missing) in [
                 ("BINO_STRIPE_SECRET_KEY", stripe_secret_key.is_none()),
                 (
                     "BINO_STRIPE_WEBHOOK_SECRET",
                     stripe_webhook_secret.is_none(),
                 ),
-                ("BINO_PUBLIC_URL", public_url.is_none()),
+                ("BINO_PUBLIC_URL", self.get("PUBLIC_URL").is_none()),
             ] {
                 if missing {
                     self.problems

@@ -25,8 +25,11 @@ pub fn init_logs(format: LogFormat, default_filter: &str) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(default_filter))
         .add_directive(silence_llm_client);
+    // Colours only for a person at a terminal; a log file or collector gets plain text.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colours)
         .with_writer(std::io::stderr);
     // A second initialisation (tests, `bino chat` after `serve` in one process) is harmless.
     let _ = match format {

@@ -41,8 +41,9 @@ pub trait Channel: Send + Sync + 'static {
         purpose: &str,
     ) -> Result<(), ChannelError>;
 
-    /// Shows the customer their message was read and a reply is coming. Best effort.
-    async fn acknowledge(&self, message_id: &str);
+    /// Shows the customer their message was read and, with `typing`, that a reply is
+    /// coming. Best effort.
+    async fn acknowledge(&self, message_id: &str, typing: bool);
 
     /// Whether free-form messages reach the customer now; when not, only a template does.
     /// A channel without such a rule (a terminal) is always open.
@@ -123,8 +124,8 @@ impl Channel for WhatsAppChannel {
         self.send(customer, to, &image, purpose).await
     }
 
-    async fn acknowledge(&self, message_id: &str) {
-        if let Err(error) = self.outbox.acknowledge(message_id).await {
+    async fn acknowledge(&self, message_id: &str, typing: bool) {
+        if let Err(error) = self.outbox.acknowledge(message_id, typing).await {
             tracing::debug!(%error, "read receipt not sent");
         }
     }
@@ -168,5 +169,5 @@ impl Channel for Unconfigured {
         ))
     }
 
-    async fn acknowledge(&self, _message_id: &str) {}
+    async fn acknowledge(&self, _message_id: &str, _typing: bool) {}
 }

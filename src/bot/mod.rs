@@ -40,7 +40,9 @@ use crate::orders::{
     OrderChange, OrderError, OrderItemRequest, OrderKind, OrderRecord, OrderRequest, OrderService,
     OrderStatus, PaymentRecord, ProfileUpdate, ProfileView,
 };
-use crate::payments::{CheckoutError, CheckoutRequest, PaymentPolicy, PaymentRoute};
+use crate::payments::{
+    CheckoutError, CheckoutRequest, PaymentPolicy, PaymentProblem, PaymentRoute,
+};
 use crate::store::{SharedStore, StoreError};
 use crate::supply::cache::CatalogCache;
 use crate::supply::{EsimStatus, PackageQuery};
@@ -117,6 +119,51 @@ enum DecideError {
     Conflict,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The read receipt of the message a turn answers. It goes out once the step has decided,
+/// alongside the work rather than before it, so a Graph round trip never delays a quick
+/// answer. "Typing…" comes with it only when the answer waits on slow work (a search, an
+/// order), and that answer then waits for the receipt, so the indicator never outlives it;
+/// a conversation with a person gets the receipt alone.
+#[derive(Default)]
+struct Receipt {
+    message_id: Option<String>,
+    typing: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Receipt {
+    fn for_message(message_id: &str) -> Self {
+        Receipt {
+            message_id: Some(message_id.to_owned()),
+            typing: None,
+        }
+    }
+
+    /// Sends the receipt, once, in the manner `actions` call for.
+    fn send(&mut self, channel: &Arc<dyn Channel>, actions: &[Action]) {
+        let Some(message_id) = self.message_id.take() else {
+            return;
+        };
+        let slow = actions.iter().any(|action| {
+            matches!(
+                action,
+                Action::Search { .. } | Action::PlaceOrder { .. } | Action::OfferTopUps { .. }
+            )
+        });
+        let channel = Arc::clone(channel);
+        let sending = tokio::spawn(async move { channel.acknowledge(&message_id, slow).await });
+        if slow {
+            self.typing = Some(sending);
+        }
+    }
+
+    /// Waits for a "typing…" receipt still on its way, so it cannot arrive after the answer.
+    async fn wait(&mut self) {
+        if let Some(sending) = self.typing.take() {
+            let _ = sending.await;
+        }
+    }
 }
 
 /// The stored form: the conversation and the actions of the turn in progress.
@@ -208,10 +255,25 @@ impl Bot {
         input_id: &str,
         input: Input,
     ) -> Result<(), TurnError> {
+        self.answer(customer, identity, input_id, input, Receipt::default())
+            .await
+    }
+
+    /// Like [`Bot::run`], for a traveller's message that gets a read receipt.
+    async fn answer(
+        &self,
+        customer: &str,
+        identity: Option<&Identity>,
+        input_id: &str,
+        input: Input,
+        mut receipt: Receipt,
+    ) -> Result<(), TurnError> {
         let mut inputs = VecDeque::from([(input_id.to_owned(), input)]);
         let mut follow_ups = 0;
         while let Some((id, input)) = inputs.pop_front() {
-            let produced = self.turn(customer, identity, &id, &input).await?;
+            let produced = self
+                .turn(customer, identity, &id, &input, &mut receipt)
+                .await?;
             for (index, next) in produced.into_iter().enumerate() {
                 follow_ups += 1;
                 if follow_ups > MAX_FOLLOW_UPS {
@@ -231,6 +293,7 @@ impl Bot {
         identity: Option<&Identity>,
         input_id: &str,
         input: &Input,
+        receipt: &mut Receipt,
     ) -> Result<Vec<Input>, TurnError> {
         let store_error = |error: StoreError| TurnError(error.to_string());
 
@@ -257,8 +320,12 @@ impl Bot {
             return Ok(Vec::new());
         };
 
+        receipt.send(&self.channel, &actions);
         let mut produced = Vec::new();
         for action in &actions {
+            if matches!(action, Action::Send(_) | Action::DeliverEsim { .. }) {
+                receipt.wait().await;
+            }
             if let Some(next) = self.act(customer, input_id, &conversation, action).await? {
                 produced.push(next);
             }
@@ -563,8 +630,18 @@ impl Bot {
         match record.status {
             OrderStatus::AwaitingPayment => {}
             // A Buy repeated after the payment: the order is under way already.
-            OrderStatus::Cancelled => return Ok(Input::CheckoutExpired { order_id }),
-            OrderStatus::RefundNeeded => return Ok(Input::PaidButFailed { order_id }),
+            OrderStatus::Cancelled => {
+                return Ok(Input::CheckoutExpired {
+                    order_id,
+                    why: problem_of(&record, PaymentProblem::LinkExpired),
+                });
+            }
+            OrderStatus::RefundNeeded => {
+                return Ok(Input::PaidButFailed {
+                    order_id,
+                    why: problem_of(&record, PaymentProblem::SupplierRefused),
+                });
+            }
             _ => return Ok(Input::OrderPlaced { order_id }),
         }
         if let Some(url) = record
@@ -577,20 +654,18 @@ impl Bot {
         let request = CheckoutRequest {
             order_id: order_id.clone(),
             reference: crate::orders::payment_reference(&record),
-            description: record
-                .items
-                .first()
-                .map(|item| item.name.clone())
-                .unwrap_or_else(|| "eSIM".to_owned()),
+            description: match record.kind {
+                OrderKind::TopUp => format!("Top-up: {}", plan_of(&record)),
+                OrderKind::NewEsims => format!("eSIM: {}", plan_of(&record)),
+            },
             amount: record.total_price,
         };
         match checkout.start(&request).await {
             Ok(session) => {
                 let payment = PaymentRecord {
-                    provider: checkout.name().to_owned(),
                     session_id: Some(session.session_id),
                     url: Some(session.url.clone()),
-                    payment_ref: None,
+                    ..PaymentRecord::new(checkout.name())
                 };
                 self.orders
                     .record_checkout(&owner, &order_id, payment)
@@ -877,8 +952,14 @@ impl Bot {
                 order_id,
                 plan: plan_of(&record),
             }),
-            OrderStatus::Cancelled => Some(Input::CheckoutExpired { order_id }),
-            OrderStatus::RefundNeeded => Some(Input::PaidButFailed { order_id }),
+            OrderStatus::Cancelled => Some(Input::CheckoutExpired {
+                why: problem_of(&record, PaymentProblem::LinkExpired),
+                order_id,
+            }),
+            OrderStatus::RefundNeeded => Some(Input::PaidButFailed {
+                why: problem_of(&record, PaymentProblem::SupplierRefused),
+                order_id,
+            }),
             _ => None,
         })
     }
@@ -962,14 +1043,12 @@ impl TurnHandler for Bot {
                 let Some(input) = input_of(message) else {
                     return Ok(());
                 };
-                if matches!(input, Input::Text { .. } | Input::Choice { .. }) {
-                    // The read receipt and typing indicator go out alongside the turn, not
-                    // before it: a Graph round trip must not delay the answer.
-                    let channel = Arc::clone(&self.channel);
-                    let message_id = message.id.clone();
-                    tokio::spawn(async move { channel.acknowledge(&message_id).await });
-                }
-                self.run(customer, Some(&message.from), &message.id, input)
+                let receipt = if matches!(input, Input::Text { .. } | Input::Choice { .. }) {
+                    Receipt::for_message(&message.id)
+                } else {
+                    Receipt::default()
+                };
+                self.answer(customer, Some(&message.from), &message.id, input, receipt)
                     .await
             }
             Turn::Update(_) => Ok(()),
@@ -1108,6 +1187,15 @@ fn input_name(input: &Input) -> &'static str {
     }
 }
 
+/// Why a paid-for order came to nothing, as its payment recorded it.
+fn problem_of(record: &OrderRecord, otherwise: PaymentProblem) -> PaymentProblem {
+    record
+        .payment
+        .as_ref()
+        .and_then(|payment| payment.problem)
+        .unwrap_or(otherwise)
+}
+
 /// The plan (or plans) an order bought, as the traveller knows it.
 fn plan_of(record: &OrderRecord) -> String {
     record
@@ -1207,7 +1295,11 @@ fn offer_of(recommendation: &catalog::Recommendation, language: Language) -> Off
     } else if plan.data_allowance == DataAllowance::Total {
         format_volume(plan.data_volume_bytes)
     } else {
-        format!("{}/day", format_volume(plan.data_volume_bytes))
+        Texts::global().get(
+            language,
+            "data-per-day",
+            &[("amount", Arg::Text(&format_volume(plan.data_volume_bytes)))],
+        )
     };
     let days = recommendation.period_days.unwrap_or(plan.validity_duration);
     let covers = country_names(&recommendation.covers, language);

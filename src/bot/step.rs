@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::texts::{Arg, Language, Texts};
 use super::words::{self, Command};
+use crate::payments::PaymentProblem;
 use crate::whatsapp::Identity;
 
 /// Input ids remembered to recognise a turn handled already.
@@ -194,13 +195,17 @@ pub enum Input {
     PaymentConfirmed {
         order_id: String,
     },
-    /// The payment page expired or the payment failed; nothing was charged.
+    /// The payment page expired or the payment failed (`why`); nothing was charged.
     CheckoutExpired {
         order_id: String,
+        #[serde(default = "link_expired")]
+        why: PaymentProblem,
     },
-    /// The customer paid, but no eSIM could be issued: they are owed a refund.
+    /// The customer paid, but no eSIM will come of it (`why`): they are owed a refund.
     PaidButFailed {
         order_id: String,
+        #[serde(default = "supplier_refused")]
+        why: PaymentProblem,
     },
     /// The supplier refused the order; nothing was charged.
     OrderRefused {
@@ -264,6 +269,14 @@ pub enum Input {
 
 fn yes() -> bool {
     true
+}
+
+fn link_expired() -> PaymentProblem {
+    PaymentProblem::LinkExpired
+}
+
+fn supplier_refused() -> PaymentProblem {
+    PaymentProblem::SupplierRefused
 }
 
 impl Input {
@@ -539,7 +552,12 @@ impl Turn<'_, '_> {
                         order_id: order_id.clone(),
                     };
                 }
-                self.say("checkout-link", &[("url", Arg::Text(url))]);
+                let id = if self.conversation.top_up_for.is_some() {
+                    "checkout-link-top-up"
+                } else {
+                    "checkout-link"
+                };
+                self.say(id, &[("url", Arg::Text(url))]);
             }
             Input::CheckoutFailed { .. } => {
                 self.conversation.stage = Stage::ConfirmingPlan;
@@ -562,8 +580,15 @@ impl Turn<'_, '_> {
                 let short = short_ref(order_id);
                 self.say("payment-received", &[("order", Arg::Text(&short))]);
             }
-            Input::CheckoutExpired { order_id } => {
-                self.say("checkout-expired", &[]);
+            Input::CheckoutExpired { order_id, why } => {
+                self.say(
+                    if *why == PaymentProblem::PaymentFailed {
+                        "payment-failed"
+                    } else {
+                        "checkout-expired"
+                    },
+                    &[],
+                );
                 if self.is_waiting_for(order_id) {
                     // The plan is still on offer: show it again with a Buy that opens a
                     // new payment page, fresh enough not to have timed out.
@@ -577,13 +602,19 @@ impl Turn<'_, '_> {
                     }
                 }
             }
-            Input::PaidButFailed { order_id } => {
+            Input::PaidButFailed { order_id, why } => {
                 if self.is_waiting_for(order_id) {
                     self.forget_choices();
                     self.conversation.stage = Stage::AskedDestination;
                 }
                 let short = short_ref(order_id);
-                self.say("paid-but-failed", &[("order", Arg::Text(&short))]);
+                // Say what happened: the traveller's next step depends on it.
+                let id = match why {
+                    PaymentProblem::WrongAmount => "paid-wrong-amount",
+                    PaymentProblem::PaidLate => "paid-late",
+                    _ => "paid-but-failed",
+                };
+                self.say(id, &[("order", Arg::Text(&short))]);
             }
             Input::Connected { esim_tran_no, plan } => {
                 if self.conversation.connected.contains(esim_tran_no) {
@@ -964,17 +995,20 @@ impl Turn<'_, '_> {
                 ("starts", Arg::Text(&starts)),
             ],
         );
-        let buttons = vec![
+        let mut buttons = vec![
             (format!("buy:{menu}"), self.text_of("button-buy", &[])),
             (
                 format!("other:{menu}"),
                 self.text_of("button-other-plans", &[]),
             ),
-            (
+        ];
+        // A top-up is for the eSIM the traveller has; there is no destination to change.
+        if self.conversation.top_up_for.is_none() {
+            buttons.push((
                 format!("change:{menu}"),
                 self.text_of("button-change-destination", &[]),
-            ),
-        ];
+            ));
+        }
         self.send(Reply::Buttons { body, buttons });
     }
 

@@ -10,6 +10,7 @@ use super::step::{
 };
 use super::texts::{Arg, Language, Texts};
 use super::words;
+use crate::payments::PaymentProblem;
 
 /// Unix seconds of the first input of every test.
 const NOW: i64 = 1_750_000_000;
@@ -1977,6 +1978,7 @@ fn an_expired_payment_link_offers_the_plan_again_under_a_new_order() {
 
     let expired = chat.step(Input::CheckoutExpired {
         order_id: first.clone(),
+        why: PaymentProblem::LinkExpired,
     });
 
     assert_eq!(texts(&expired), vec![en("checkout-expired")]);
@@ -1998,6 +2000,7 @@ fn news_of_an_order_the_traveller_moved_on_from_does_not_move_the_conversation()
 
     let expired = chat.step(Input::CheckoutExpired {
         order_id: order_id.clone(),
+        why: PaymentProblem::LinkExpired,
     });
 
     assert_eq!(only_text(&expired), en("checkout-expired"));
@@ -2005,23 +2008,43 @@ fn news_of_an_order_the_traveller_moved_on_from_does_not_move_the_conversation()
 }
 
 #[test]
-fn a_payment_the_supplier_could_not_fulfil_is_told_honestly() {
+fn a_payment_that_came_to_nothing_is_told_as_it_happened() {
+    for (why, id) in [
+        (PaymentProblem::SupplierRefused, "paid-but-failed"),
+        (PaymentProblem::WrongAmount, "paid-wrong-amount"),
+        (PaymentProblem::PaidLate, "paid-late"),
+    ] {
+        let mut chat = chat_at(At::Ordering);
+        let order_id = chat.order_id();
+        chat.steps([
+            checkout_started(&order_id),
+            Input::PaymentConfirmed {
+                order_id: order_id.clone(),
+            },
+        ]);
+
+        let failed = chat.step(Input::PaidButFailed {
+            order_id: order_id.clone(),
+            why,
+        });
+
+        let short = only_text(&failed).to_owned();
+        assert!(short.contains("refund"), "{why:?}: {short}");
+        assert!(
+            short.starts_with(&says(Language::En, id, &[("order", Arg::Text("X"))])[..12]),
+            "{why:?}: {short}"
+        );
+        assert_eq!(chat.stage(), &Stage::AskedDestination);
+    }
+
     let mut chat = chat_at(At::Ordering);
     let order_id = chat.order_id();
-    chat.steps([
-        checkout_started(&order_id),
-        Input::PaymentConfirmed {
-            order_id: order_id.clone(),
-        },
-    ]);
-
-    let failed = chat.step(Input::PaidButFailed {
-        order_id: order_id.clone(),
+    chat.step(checkout_started(&order_id));
+    let declined = chat.step(Input::CheckoutExpired {
+        order_id,
+        why: PaymentProblem::PaymentFailed,
     });
-
-    let body = only_text(&failed);
-    assert!(body.contains("refund"), "{body}");
-    assert_eq!(chat.stage(), &Stage::AskedDestination);
+    assert_eq!(texts(&declined), vec![en("payment-failed")]);
 }
 
 #[test]

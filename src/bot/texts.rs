@@ -227,6 +227,7 @@ mod tests {
             ("limit", Arg::Number(3)),
             ("count", Arg::Number(10)),
             ("url", Arg::Text("https://pay.example/cs_1")),
+            ("amount", Arg::Text("500 MB")),
         ];
         for language in Language::ALL {
             for id in texts.ids(language) {

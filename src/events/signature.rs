@@ -30,7 +30,9 @@ pub enum SignatureError {
 
 /// The value of `Bino-Signature` for `body` sent at `timestamp` (Unix seconds).
 pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    let digest = mac(secret, timestamp, body).finalize().into_bytes();
+    let digest = mac(secret, &timestamp.to_string(), body)
+        .finalize()
+        .into_bytes();
     format!("t={timestamp},v1={}", hex::encode(digest))
 }
 
@@ -44,34 +46,43 @@ pub fn verify(
     now: i64,
     tolerance_secs: i64,
 ) -> Result<(), SignatureError> {
-    let mut timestamp = None;
+    let mut timestamp: Option<&str> = None;
     let mut candidates = Vec::new();
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", value)) => {
-                timestamp = Some(
-                    value
-                        .parse::<i64>()
-                        .map_err(|_| SignatureError::Malformed)?,
-                );
+                // One timestamp, of digits only: the MAC covers it as sent, so a sign or a
+                // second value could make two headers mean different things.
+                if timestamp.is_some()
+                    || value.is_empty()
+                    || !value.bytes().all(|byte| byte.is_ascii_digit())
+                {
+                    return Err(SignatureError::Malformed);
+                }
+                timestamp = Some(value);
             }
             Some(("v1", value)) => {
+                // A value that is no MAC at all cannot match; the others may.
                 let mut digest = [0u8; 32];
-                hex::decode_to_slice(value, &mut digest).map_err(|_| SignatureError::Malformed)?;
-                candidates.push(digest);
+                if hex::decode_to_slice(value, &mut digest).is_ok() {
+                    candidates.push(digest);
+                }
             }
             // Other schemes may be added later; a receiver ignores what it does not know.
             _ => {}
         }
     }
-    let timestamp = timestamp.ok_or(SignatureError::Malformed)?;
+    let signed_at = timestamp.ok_or(SignatureError::Malformed)?;
     if candidates.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if now.abs_diff(timestamp) > tolerance_secs.unsigned_abs() {
+    let seconds = signed_at
+        .parse::<i64>()
+        .map_err(|_| SignatureError::Malformed)?;
+    if now.abs_diff(seconds) > tolerance_secs.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
-    let expected = mac(secret, timestamp, body);
+    let expected = mac(secret, signed_at, body);
     if candidates
         .iter()
         .any(|candidate| expected.clone().verify_slice(candidate).is_ok())
@@ -82,9 +93,9 @@ pub fn verify(
     }
 }
 
-fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> HmacSha256 {
+fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> HmacSha256 {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
-    mac.update(timestamp.to_string().as_bytes());
+    mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);
     mac
@@ -111,7 +122,7 @@ mod tests {
         let good = sign(SECRET, AT, BODY);
         // (name, header, body, now, expected)
         type Case<'a> = (&'a str, String, &'a [u8], i64, Result<(), SignatureError>);
-        let cases: [Case; 9] = [
+        let cases: [Case; 13] = [
             ("as signed", good.clone(), BODY, AT, Ok(())),
             ("within tolerance", good.clone(), BODY, AT + 300, Ok(())),
             (
@@ -162,6 +173,34 @@ mod tests {
                 BODY,
                 AT,
                 Err(SignatureError::Malformed),
+            ),
+            (
+                "one v1 that is no mac beside a good one",
+                format!("t={AT},v1=xyz,v1={KNOWN}"),
+                BODY,
+                AT,
+                Ok(()),
+            ),
+            (
+                "a signed timestamp",
+                format!("t=+{AT},v1={KNOWN}"),
+                BODY,
+                AT,
+                Err(SignatureError::Malformed),
+            ),
+            (
+                "two timestamps",
+                format!("t={AT},t={},v1={KNOWN}", AT + 1),
+                BODY,
+                AT,
+                Err(SignatureError::Malformed),
+            ),
+            (
+                "a leading zero is part of what was signed",
+                format!("t=0{AT},v1={KNOWN}"),
+                BODY,
+                AT,
+                Err(SignatureError::Mismatch),
             ),
         ];
         for (name, header, body, now, expected) in cases {

@@ -252,7 +252,7 @@ pub struct Released {
 /// with their own messages, so the release never overtakes what they wrote before it.
 #[utoipa::path(
     post, path = "/admin/conversations/{customer}/release", tag = "admin",
-    params(("customer" = String, Path, description = "The customer's WhatsApp id: phone number (wa_id) or business-scoped user id")),
+    params(("customer" = String, Path, description = "The customer's WhatsApp id: phone number (with or without +, spaces, dashes) or business-scoped user id")),
     responses(
         (status = 202, description = "The bot takes over again", body = Released),
         (status = 401, description = "Missing or wrong admin key", body = super::error::ErrorBody),
@@ -267,6 +267,7 @@ pub(super) async fn release_conversation(
     _admin: AdminCaller,
     ApiPath(customer): ApiPath<String>,
 ) -> Result<(StatusCode, ApiJson<Released>), ApiError> {
+    let customer = crate::whatsapp::customer_key(&customer);
     let unavailable = |error: crate::store::StoreError| {
         tracing::warn!(%error, "conversation store unavailable");
         ApiError::unavailable("conversations are unavailable right now; try again shortly")
@@ -323,13 +324,19 @@ pub struct RefundView {
     bino_transaction_id: String,
     status: crate::orders::OrderStatus,
     plan_name: String,
-    /// What the customer paid, in US dollars.
+    /// The order's price, in US dollars.
     #[schema(value_type = String, example = "6.84")]
     total_price: crate::catalog::Money,
+    /// What the provider says was paid, which is what to refund, in the units of
+    /// `paidCurrency`; absent when the provider did not say (or said something unreadable).
+    #[schema(value_type = Option<String>, example = "6.84")]
+    amount_paid: Option<crate::catalog::Money>,
+    paid_currency: Option<String>,
     /// The payment provider and its id of the payment, to refund it there.
     provider: Option<String>,
     payment_ref: Option<String>,
-    /// Why no eSIM was issued.
+    /// Why no eSIM was issued: `supplier_refused`, `wrong_amount` or `paid_late`.
+    problem: Option<crate::payments::PaymentProblem>,
     reason: Option<String>,
     /// A stable hash of the customer, as the support desk knows them.
     customer: String,
@@ -381,30 +388,34 @@ pub(super) async fn list_refunds(
         })?;
     let refunds = refunds
         .into_iter()
-        .map(|(entry_id, record)| RefundView {
-            entry_id,
-            plan_name: record
-                .items
-                .iter()
-                .map(|item| item.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            status: record.status,
-            total_price: record.total_price,
-            provider: record
-                .payment
-                .as_ref()
-                .map(|payment| payment.provider.clone()),
-            payment_ref: record
-                .payment
-                .as_ref()
-                .and_then(|payment| payment.payment_ref.clone()),
-            reason: record.failure.clone(),
-            customer: crate::bot::customer_of(&record.owner)
-                .map(crate::telemetry::hash_id)
-                .unwrap_or_default(),
-            bino_transaction_id: record.bino_transaction_id,
-        })
+        .map(|(entry_id, record)| refund_view(entry_id, record))
         .collect();
     Ok(ApiJson(RefundsList { refunds }))
+}
+
+fn refund_view(entry_id: String, record: crate::orders::OrderRecord) -> RefundView {
+    let payment = record.payment.as_ref();
+    RefundView {
+        entry_id,
+        plan_name: record
+            .items
+            .iter()
+            .map(|item| item.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        status: record.status,
+        total_price: record.total_price,
+        amount_paid: payment
+            .and_then(|payment| payment.paid_cents)
+            .map(crate::catalog::Money::from_cents),
+        paid_currency: payment.and_then(|payment| payment.paid_currency.clone()),
+        provider: payment.map(|payment| payment.provider.clone()),
+        payment_ref: payment.and_then(|payment| payment.payment_ref.clone()),
+        problem: payment.and_then(|payment| payment.problem),
+        reason: record.failure.clone(),
+        customer: crate::bot::customer_of(&record.owner)
+            .map(crate::telemetry::hash_id)
+            .unwrap_or_default(),
+        bino_transaction_id: record.bino_transaction_id.clone(),
+    }
 }

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use super::inbox::{InboxHandler, InboxSpec, InboxWorker};
 use crate::orders::OrderService;
+use crate::payments::PaymentEvent;
 use crate::payments::stripe::{self, StripeEvent};
-use crate::payments::{PaidAmount, PaymentEvent};
 use crate::store::{Store, StoreError};
 
 pub const INBOX: &str = "inbox:payments";
@@ -69,23 +69,17 @@ impl InboxHandler for PaymentEvents {
             Some(PaymentEvent::Paid {
                 reference,
                 payment_ref,
-                amount_cents,
-                currency,
+                paid,
                 ..
-            }) => {
-                let paid = amount_cents.map(|cents| PaidAmount {
-                    cents,
-                    currency: currency.clone().unwrap_or_else(|| "usd".to_owned()),
-                });
-                self.orders
-                    .confirm_payment(reference, payment_ref, paid.as_ref())
-                    .await
-                    .map(drop)
-                    .map_err(|error| error.to_string())
-            }
-            Some(PaymentEvent::Abandoned { reference, .. }) => self
+            }) => self
                 .orders
-                .abandon_checkout(reference)
+                .confirm_payment("stripe", reference, payment_ref, paid)
+                .await
+                .map(drop)
+                .map_err(|error| error.to_string()),
+            Some(PaymentEvent::Abandoned { reference, why, .. }) => self
+                .orders
+                .abandon_checkout(reference, *why)
                 .await
                 .map_err(|error| error.to_string()),
             None => Ok(()),

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::catalog::{Money, Package, PlanType};
-use crate::payments::PaidAmount;
+use crate::payments::{PaidAmount, PaymentProblem};
 use crate::store::{SharedStore, StoreError, get_json};
 use crate::supply::cache::CatalogCache;
 use crate::supply::events::{NotifyType, SupplierEvent};
@@ -391,14 +391,14 @@ impl OrderService {
     }
 
     /// The money for an order arrived: the order goes to the supplier, once, however
-    /// often the provider says so. A payment for an order given up meanwhile, or whose
-    /// amount is not the order's price, is recorded as needing a refund instead.
-    #[tracing::instrument(skip_all, fields(order.id = %hash_id(reference)))]
+    /// often the provider says so. A payment for an order given up meanwhile, or that is
+    /// not known to be the order's price, is recorded as needing a refund instead.
     pub async fn confirm_payment(
         &self,
+        provider: &str,
         reference: &str,
         payment_ref: &str,
-        paid: Option<&PaidAmount>,
+        paid: &PaidAmount,
     ) -> Result<Option<OrderRecord>, OrderError> {
         let Some(key) = self.key_for_reference(reference).await? else {
             tracing::warn!("a payment for an order Bino does not know; ignored");
@@ -411,7 +411,25 @@ impl OrderService {
             let mut record: OrderRecord = decode(&old)?;
             let lease_over = record.lease_until_ms <= Utc::now().timestamp_millis();
             match record.status {
-                OrderStatus::AwaitingPayment | OrderStatus::Cancelled => {}
+                OrderStatus::AwaitingPayment | OrderStatus::Cancelled => {
+                    let payment = record
+                        .payment
+                        .get_or_insert_with(|| PaymentRecord::new(provider));
+                    payment.payment_ref = Some(payment_ref.to_owned());
+                    payment.paid_cents = paid.cents;
+                    payment.paid_currency = paid.currency.clone();
+                    let problem = if !paid.is(record.total_price) {
+                        Some(PaymentProblem::WrongAmount)
+                    } else if record.status == OrderStatus::Cancelled {
+                        Some(PaymentProblem::PaidLate)
+                    } else {
+                        None
+                    };
+                    match problem {
+                        Some(problem) => record.give_up(problem),
+                        None => record.status = OrderStatus::Paid,
+                    }
+                }
                 // A crash (or a supplier outage) interrupted the submission of a paid
                 // order: take it over, with the same transactionId.
                 OrderStatus::Paid if lease_over => {}
@@ -422,35 +440,6 @@ impl OrderService {
                 }
                 // Paid already and handled: a repeated event.
                 _ => return Ok(Some(record)),
-            }
-            if let Some(payment) = record.payment.as_mut() {
-                payment.payment_ref = Some(payment_ref.to_owned());
-            } else {
-                record.payment = Some(PaymentRecord {
-                    provider: "unknown".to_owned(),
-                    session_id: None,
-                    url: None,
-                    payment_ref: Some(payment_ref.to_owned()),
-                });
-            }
-            if record.status != OrderStatus::Paid {
-                let wrong_amount = paid.is_some_and(|paid| !paid.is(record.total_price));
-                let next = record
-                    .status
-                    .after(OrderStep::PaymentConfirmed)
-                    .unwrap_or(OrderStatus::RefundNeeded);
-                record.status = if wrong_amount {
-                    OrderStatus::RefundNeeded
-                } else {
-                    next
-                };
-                if wrong_amount {
-                    record.failure =
-                        Some("the amount paid is not the order's price; to be refunded".to_owned());
-                } else if record.status == OrderStatus::RefundNeeded {
-                    record.failure =
-                        Some("paid after the payment link had expired; to be refunded".to_owned());
-                }
             }
             record.updated_at_ms = Utc::now().timestamp_millis();
             record.lease_until_ms = record.updated_at_ms + lease_ms();
@@ -466,7 +455,7 @@ impl OrderService {
                 self.needs_refund(&key, &record).await?;
                 return Ok(Some(record));
             }
-            tracing::info!("order paid");
+            tracing::info!(order.id = %hash_id(&record.bino_transaction_id), "order paid");
             self.announce(&record, &OrderChange::Paid).await?;
             return match self.submit(&key, record, new).await {
                 Ok(record) => Ok(Some(record)),
@@ -481,23 +470,27 @@ impl OrderService {
         ))
     }
 
-    /// The payment page expired or the payment failed: the order is cancelled, unless it
-    /// was paid meanwhile.
-    pub async fn abandon_checkout(&self, reference: &str) -> Result<(), OrderError> {
+    /// The payment page expired or the payment failed (`why`): the order is cancelled,
+    /// unless it was paid meanwhile.
+    pub async fn abandon_checkout(
+        &self,
+        reference: &str,
+        why: PaymentProblem,
+    ) -> Result<(), OrderError> {
         let Some(key) = self.key_for_reference(reference).await? else {
             return Ok(());
         };
-        let mut cancelled = false;
         let record = self
             .update(&key, |record| {
-                cancelled = false;
                 if let Some(next) = record.status.after(OrderStep::CheckoutAbandoned) {
                     record.status = next;
-                    cancelled = true;
+                    if let Some(payment) = record.payment.as_mut() {
+                        payment.problem = Some(why);
+                    }
                 }
             })
             .await?;
-        if cancelled || record.status == OrderStatus::Cancelled {
+        if record.status == OrderStatus::Cancelled {
             // Announced again on a repeated event too; observers tolerate repeats.
             self.announce(&record, &OrderChange::Cancelled).await?;
         }
@@ -533,7 +526,7 @@ impl OrderService {
             .stream_append(REFUNDS_STREAM, key.as_bytes())
             .await?;
         tracing::error!(
-            order.id = %hash_id(key),
+            order.id = %hash_id(&record.bino_transaction_id),
             "a paid order could not be fulfilled; refund the payment"
         );
         self.announce(record, &OrderChange::Failed).await
@@ -558,6 +551,33 @@ impl OrderService {
             }
         }
         Ok(refunds)
+    }
+
+    /// Records a top-up's new totals on the profile in the order that bought the eSIM.
+    async fn refresh_topped_up(
+        &self,
+        esim_tran_no: &str,
+        result: &crate::supply::TopUpResult,
+    ) -> Result<(), OrderError> {
+        let Some(key) = self.store.get(&profile_key(esim_tran_no)).await? else {
+            return Ok(());
+        };
+        let key = String::from_utf8_lossy(&key).into_owned();
+        self.update(&key, |record| {
+            if let Some(profile) = record
+                .profiles
+                .iter_mut()
+                .find(|profile| profile.esim_tran_no == esim_tran_no)
+            {
+                profile.total_volume_bytes = result.total_volume_bytes;
+                profile.used_bytes = result.used_bytes;
+                if result.expires_at.is_some() {
+                    profile.expires_at = result.expires_at;
+                }
+            }
+        })
+        .await
+        .map(drop)
     }
 
     async fn key_for_reference(&self, reference: &str) -> Result<Option<String>, OrderError> {
@@ -682,7 +702,7 @@ impl OrderService {
             .await?;
         // An error here fails the event, which is retried; observers tolerate repeats.
         self.announce(&record, &OrderChange::Allocated).await?;
-        tracing::info!(order.id = %hash_id(&key), profiles = count, "eSIM profiles allocated");
+        tracing::info!(order.id = %hash_id(&record.bino_transaction_id), profiles = count, "eSIM profiles allocated");
         Ok(true)
     }
 
@@ -696,7 +716,7 @@ impl OrderService {
         self.reannounce_outcome(&record).await;
         match (&record.status, &record.provider_order_reference) {
             (OrderStatus::Submitted, Some(order_no)) => {
-                tracing::info!(order.id = %hash_id(order_key), "no GOT_RESOURCE yet, polling the supplier");
+                tracing::info!(order.id = %hash_id(&record.bino_transaction_id), "no GOT_RESOURCE yet, polling the supplier");
                 self.fetch_profiles(order_no).await
             }
             _ => Ok(true),
@@ -759,6 +779,7 @@ impl OrderService {
         claimed: Vec<u8>,
     ) -> Result<OrderRecord, OrderError> {
         let supplier = self.catalog.supplier();
+        let mut top_up = None;
         let outcome = match record.kind {
             OrderKind::NewEsims => {
                 let order = SupplierOrder {
@@ -790,10 +811,13 @@ impl OrderService {
                     package_code: item.package_code.clone(),
                     expected_cost: Some(item.listed_cost),
                 };
-                supplier
-                    .top_up(&request)
-                    .await
-                    .map(|result| result.transaction_id)
+                match supplier.top_up(&request).await {
+                    Ok(result) => {
+                        top_up = Some(result.clone());
+                        Ok(result.transaction_id)
+                    }
+                    Err(error) => Err(error),
+                }
             }
         };
 
@@ -816,6 +840,9 @@ impl OrderService {
                     .after(OrderStep::SupplierRefused)
                     .unwrap_or(OrderStatus::Failed);
                 updated.failure = Some(if updated.status == OrderStatus::RefundNeeded {
+                    if let Some(payment) = updated.payment.as_mut() {
+                        payment.problem = Some(PaymentProblem::SupplierRefused);
+                    }
                     format!("refused by the supplier (code {code}); the payment is to be refunded")
                 } else {
                     refusal(&code)
@@ -860,6 +887,19 @@ impl OrderService {
             self.store
                 .stream_append(ALLOCATION_STREAM, key.as_bytes())
                 .await?;
+        }
+        if let (Some(result), Some(esim_tran_no)) = (
+            &top_up,
+            updated
+                .items
+                .first()
+                .and_then(|item| item.esim_tran_no.as_deref()),
+        ) {
+            // The topped-up eSIM belongs to an earlier order, whose view of it is now old;
+            // the next usage event corrects it too, so a failure here is only logged.
+            if let Err(error) = self.refresh_topped_up(esim_tran_no, result).await {
+                tracing::warn!(%error, "topped-up profile not refreshed");
+            }
         }
         tracing::info!(
             order.kind = ?updated.kind,

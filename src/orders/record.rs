@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::catalog::Money;
+use crate::payments::PaymentProblem;
 use crate::supply::{EsimStatus, Profile};
 
 /// What an order buys.
@@ -110,6 +111,51 @@ pub struct PaymentRecord {
     pub url: Option<String>,
     /// The provider's id of the money received, for a refund.
     pub payment_ref: Option<String>,
+    /// What the provider says was paid, as it said it.
+    #[serde(default)]
+    pub paid_cents: Option<i64>,
+    #[serde(default)]
+    pub paid_currency: Option<String>,
+    /// Why the order came to nothing, when it did.
+    #[serde(default)]
+    pub problem: Option<PaymentProblem>,
+}
+
+impl PaymentRecord {
+    pub fn new(provider: &str) -> Self {
+        PaymentRecord {
+            provider: provider.to_owned(),
+            session_id: None,
+            url: None,
+            payment_ref: None,
+            paid_cents: None,
+            paid_currency: None,
+            problem: None,
+        }
+    }
+}
+
+impl OrderRecord {
+    /// Records that a paid order will not be fulfilled, and why: the money is owed back.
+    pub fn give_up(&mut self, problem: PaymentProblem) {
+        self.status = OrderStatus::RefundNeeded;
+        self.failure = Some(
+            match problem {
+                PaymentProblem::WrongAmount => {
+                    "the amount paid is not the order's price; to be refunded"
+                }
+                PaymentProblem::PaidLate => {
+                    "paid after the payment link had expired; to be refunded"
+                }
+                PaymentProblem::SupplierRefused => "refused by the supplier; to be refunded",
+                PaymentProblem::LinkExpired | PaymentProblem::PaymentFailed => "nothing was paid",
+            }
+            .to_owned(),
+        );
+        if let Some(payment) = self.payment.as_mut() {
+            payment.problem = Some(problem);
+        }
+    }
 }
 
 /// One priced line of an order.

@@ -13,8 +13,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::catalog::Money;
+use crate::whatsapp::customer_key;
 
 /// What a checkout is started for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,18 +41,51 @@ pub struct CheckoutSession {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// What a provider says was paid.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a provider says was paid; a part it left out or sent unreadable is `None`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PaidAmount {
-    pub cents: i64,
+    pub cents: Option<i64>,
     /// ISO 4217, any case (`usd`).
-    pub currency: String,
+    pub currency: Option<String>,
 }
 
 impl PaidAmount {
-    /// Whether this is exactly `price`: orders are priced, and charged, in US dollars.
+    /// Whether this is known to be exactly `price`: orders are priced, and charged, in US
+    /// dollars, and an amount that cannot be read is not the price.
     pub fn is(&self, price: Money) -> bool {
-        self.currency.eq_ignore_ascii_case("usd") && Money::from_cents(self.cents) == price
+        self.currency
+            .as_deref()
+            .is_some_and(|currency| currency.eq_ignore_ascii_case("usd"))
+            && self.cents.map(Money::from_cents) == Some(price)
+    }
+}
+
+/// Why a paid-for (or payable) order came to nothing, as the buyer and an operator are
+/// told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentProblem {
+    /// The payment page expired unpaid.
+    LinkExpired,
+    /// The payment itself failed (a declined bank transfer).
+    PaymentFailed,
+    /// Paid, but not the order's price (or in another currency): nothing was ordered.
+    WrongAmount,
+    /// Paid after the page had expired and the order was cancelled: nothing was ordered.
+    PaidLate,
+    /// Paid, and the supplier refused the order.
+    SupplierRefused,
+}
+
+impl PaymentProblem {
+    /// Whether the buyer's money must be given back.
+    pub fn needs_refund(self) -> bool {
+        matches!(
+            self,
+            PaymentProblem::WrongAmount
+                | PaymentProblem::PaidLate
+                | PaymentProblem::SupplierRefused
+        )
     }
 }
 
@@ -62,13 +98,14 @@ pub enum PaymentEvent {
         session_id: String,
         /// The provider's id of the payment, for refunds.
         payment_ref: String,
-        amount_cents: Option<i64>,
-        currency: Option<String>,
+        paid: PaidAmount,
     },
     /// The page expired or the payment failed: nothing was charged.
     Abandoned {
         reference: String,
         session_id: String,
+        /// `LinkExpired` or `PaymentFailed`.
+        why: PaymentProblem,
     },
 }
 
@@ -134,14 +171,14 @@ impl PaymentPolicy {
             checkout,
             allowed: allowed
                 .into_iter()
-                .map(|customer| normalise_customer(&customer))
+                .map(|customer| customer_key(&customer))
                 .collect(),
             free,
         }
     }
 
     pub fn route(&self, customer: &str) -> PaymentRoute<'_> {
-        if self.allowed.contains(&normalise_customer(customer)) {
+        if self.allowed.contains(&customer_key(customer)) {
             return PaymentRoute::PlaceNow;
         }
         match &self.checkout {
@@ -149,21 +186,6 @@ impl PaymentPolicy {
             None if self.free => PaymentRoute::PlaceNow,
             None => PaymentRoute::Closed,
         }
-    }
-}
-
-/// Customer keys as an operator may write them in the allowlist: a phone number with or
-/// without `+`, spaces or dashes, or a business-scoped user id as Meta sends it.
-fn normalise_customer(customer: &str) -> String {
-    let trimmed = customer.trim();
-    let digits: String = trimmed
-        .chars()
-        .filter(|c| !matches!(c, '+' | ' ' | '-' | '(' | ')'))
-        .collect();
-    if digits.chars().all(|c| c.is_ascii_digit()) {
-        digits
-    } else {
-        trimmed.to_owned()
     }
 }
 

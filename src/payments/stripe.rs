@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{CheckoutError, CheckoutRequest, CheckoutSession, PaymentEvent};
+use super::{
+    CheckoutError, CheckoutRequest, CheckoutSession, PaidAmount, PaymentEvent, PaymentProblem,
+};
 use crate::events::signature::{self, SignatureError};
 use crate::wire;
 
@@ -188,24 +190,9 @@ pub fn verify_signature(
     )
 }
 
-/// A Stripe event as posted to the webhook, with only what Bino reads.
-#[derive(Deserialize)]
-struct EventBody {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    data: Option<EventData>,
-}
-
-#[derive(Deserialize)]
-struct EventData {
-    #[serde(default)]
-    object: Option<SessionObject>,
-}
-
-/// The Checkout Session inside a `checkout.session.*` event. Every field is optional:
-/// other event types carry other objects, which are ignored.
+/// The part of a Checkout Session inside a `checkout.session.*` event that Bino reads.
+/// Every field is optional and tolerant of other types: other event types carry other
+/// objects, which are ignored.
 #[derive(Default, Deserialize)]
 struct SessionObject {
     #[serde(default, deserialize_with = "wire::opt_string")]
@@ -215,7 +202,7 @@ struct SessionObject {
     #[serde(default, deserialize_with = "wire::opt_string")]
     client_reference_id: Option<String>,
     #[serde(default)]
-    metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    metadata: serde_json::Value,
     #[serde(default, deserialize_with = "wire::opt_i64")]
     amount_total: Option<i64>,
     #[serde(default, deserialize_with = "wire::opt_string")]
@@ -227,7 +214,7 @@ struct SessionObject {
 /// Why a Stripe event body could not be read.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidEvent {
-    #[error("the body is not a Stripe event (a JSON object with id and type): {0}")]
+    #[error("the body is not a Stripe event (a JSON object with a string id and type): {0}")]
     NotAnEvent(String),
 }
 
@@ -242,22 +229,45 @@ pub struct StripeEvent {
 /// Reads a Stripe event. Only Checkout Session events matter to Bino; others parse to an
 /// event with no payment meaning and are acknowledged.
 pub fn parse_event(body: &[u8]) -> Result<StripeEvent, InvalidEvent> {
-    let event: EventBody = serde_json::from_slice(body)
+    let not_an_event = |why: &str| InvalidEvent::NotAnEvent(why.to_owned());
+    let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|error| InvalidEvent::NotAnEvent(error.to_string()))?;
-    let session = event.data.and_then(|data| data.object).unwrap_or_default();
+    let event = value
+        .as_object()
+        .ok_or_else(|| not_an_event("the body is not an object"))?;
+    let text = |name: &str| {
+        event
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| not_an_event(&format!("{name} is missing or not a string")))
+    };
+    let (id, kind) = (text("id")?, text("type")?);
+    if !kind.starts_with("checkout.session.") {
+        return Ok(StripeEvent {
+            id,
+            kind,
+            payment: None,
+        });
+    }
+    // A session object that cannot be read means nothing for an order.
+    let session: SessionObject = event
+        .get("data")
+        .and_then(|data| data.get("object"))
+        .filter(|object| object.is_object())
+        .and_then(|object| serde_json::from_value(object.clone()).ok())
+        .unwrap_or_default();
     let reference = session.client_reference_id.clone().or_else(|| {
         session
             .metadata
-            .as_ref()
-            .and_then(|metadata| metadata.get("binoReference"))
-            .and_then(|value| value.as_str())
+            .get("binoReference")
+            .and_then(serde_json::Value::as_str)
             .map(str::to_owned)
     });
-    let payment = match (event.kind.as_str(), reference) {
-        (
-            "checkout.session.completed" | "checkout.session.async_payment_succeeded",
-            Some(reference),
-        ) => {
+    let session_id = session.id.clone().unwrap_or_default();
+    let payment = reference.and_then(|reference| match kind.as_str() {
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
             // A completed session may still wait for a bank transfer ("unpaid"); only
             // money received counts. `no_payment_required` means a 100% discount.
             matches!(
@@ -266,29 +276,30 @@ pub fn parse_event(body: &[u8]) -> Result<StripeEvent, InvalidEvent> {
             )
             .then(|| PaymentEvent::Paid {
                 reference,
-                session_id: session.id.clone().unwrap_or_default(),
                 payment_ref: session
                     .payment_intent
                     .clone()
-                    .or(session.id.clone())
-                    .unwrap_or_default(),
-                amount_cents: session.amount_total,
-                currency: session.currency.clone(),
+                    .unwrap_or_else(|| session_id.clone()),
+                session_id: session_id.clone(),
+                paid: PaidAmount {
+                    cents: session.amount_total,
+                    currency: session.currency.clone(),
+                },
             })
         }
-        ("checkout.session.expired" | "checkout.session.async_payment_failed", Some(reference)) => {
-            Some(PaymentEvent::Abandoned {
-                reference,
-                session_id: session.id.clone().unwrap_or_default(),
-            })
-        }
+        "checkout.session.expired" => Some(PaymentEvent::Abandoned {
+            reference,
+            session_id: session_id.clone(),
+            why: PaymentProblem::LinkExpired,
+        }),
+        "checkout.session.async_payment_failed" => Some(PaymentEvent::Abandoned {
+            reference,
+            session_id: session_id.clone(),
+            why: PaymentProblem::PaymentFailed,
+        }),
         _ => None,
-    };
-    Ok(StripeEvent {
-        id: event.id,
-        kind: event.kind,
-        payment,
-    })
+    });
+    Ok(StripeEvent { id, kind, payment })
 }
 
 #[cfg(test)]
@@ -327,8 +338,10 @@ mod tests {
                 reference: "ref123".to_owned(),
                 session_id: "cs_test_a1".to_owned(),
                 payment_ref: "pi_1".to_owned(),
-                amount_cents: Some(1250),
-                currency: Some("usd".to_owned()),
+                paid: PaidAmount {
+                    cents: Some(1250),
+                    currency: Some("usd".to_owned()),
+                },
             })
         );
     }
@@ -343,10 +356,13 @@ mod tests {
     }
 
     #[test]
-    fn an_expired_or_failed_session_abandons_the_checkout() {
-        for kind in [
-            "checkout.session.expired",
-            "checkout.session.async_payment_failed",
+    fn an_expired_or_failed_session_abandons_the_checkout_and_says_why() {
+        for (kind, why) in [
+            ("checkout.session.expired", PaymentProblem::LinkExpired),
+            (
+                "checkout.session.async_payment_failed",
+                PaymentProblem::PaymentFailed,
+            ),
         ] {
             let parsed = parse_event(&event(kind, "unpaid")).unwrap();
             assert_eq!(
@@ -354,9 +370,29 @@ mod tests {
                 Some(PaymentEvent::Abandoned {
                     reference: "ref123".to_owned(),
                     session_id: "cs_test_a1".to_owned(),
+                    why,
                 }),
                 "{kind}"
             );
+        }
+    }
+
+    #[test]
+    fn an_amount_that_cannot_be_read_is_kept_as_unknown_never_as_the_price() {
+        for amount in [
+            serde_json::json!(null),
+            serde_json::json!(5.58),
+            serde_json::json!("lots"),
+        ] {
+            let mut body: serde_json::Value =
+                serde_json::from_slice(&event("checkout.session.completed", "paid")).unwrap();
+            body["data"]["object"]["amount_total"] = amount.clone();
+            let parsed = parse_event(body.to_string().as_bytes()).unwrap();
+            let Some(PaymentEvent::Paid { paid, .. }) = parsed.payment else {
+                panic!("{amount}: still a payment, to be refunded");
+            };
+            assert_eq!(paid.cents, None, "{amount}");
+            assert!(!paid.is(crate::catalog::Money::from_cents(558)));
         }
     }
 
@@ -370,11 +406,31 @@ mod tests {
         );
         let no_data = br#"{"id":"evt_3","type":"checkout.session.completed"}"#;
         assert_eq!(parse_event(no_data).unwrap().payment, None);
+        for object in [
+            serde_json::json!(5),
+            serde_json::json!({"metadata": [1, 2], "client_reference_id": {"a": 1}}),
+            serde_json::json!({"metadata": "x", "amount_total": []}),
+        ] {
+            let body = serde_json::json!({"id": "evt_9", "type": "checkout.session.completed",
+                "data": {"object": object}});
+            let parsed = parse_event(body.to_string().as_bytes()).unwrap();
+            assert_eq!(parsed.payment, None, "{body}");
+        }
+        let other =
+            br#"{"id": "evt_8", "type": "invoice.paid", "data": {"object": {"metadata": []}}}"#;
+        assert_eq!(parse_event(other).unwrap().payment, None);
     }
 
     #[test]
     fn bodies_that_are_not_events_are_refused() {
-        for body in [&b"not json"[..], b"[]", b"{}", br#"{"id": 5, "type": "x"}"#] {
+        for body in [
+            &b"not json"[..],
+            b"[]",
+            b"{}",
+            br#"{"id": 5, "type": "x"}"#,
+            br#"["evt_1", "checkout.session.completed", [["cs_1", "paid", "ref", null, 558]]]"#,
+            br#"{"id": "", "type": "checkout.session.completed"}"#,
+        ] {
             assert!(
                 parse_event(body).is_err(),
                 "{}",

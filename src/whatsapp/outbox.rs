@@ -90,9 +90,10 @@ impl Outbox {
         Ok(sent.id)
     }
 
-    /// Marks the customer's message as read and shows "typing…" while a reply is prepared.
-    pub async fn acknowledge(&self, message_id: &str) -> Result<(), GraphError> {
-        self.graph.mark_read(message_id, true).await
+    /// Marks the customer's message as read, with "typing…" while a reply is prepared when
+    /// `typing`.
+    pub async fn acknowledge(&self, message_id: &str, typing: bool) -> Result<(), GraphError> {
+        self.graph.mark_read(message_id, typing).await
     }
 
     /// Whether free-form messages reach the customer now: their last message is less than

@@ -410,6 +410,9 @@ async fn an_expired_payment_link_cancels_the_order_and_offers_the_plan_again() {
     assert_eq!(refund["status"], "REFUND_NEEDED");
     assert_eq!(refund["provider"], "stripe");
     assert_eq!(refund["paymentRef"], "pi_3TestIntent0001");
+    assert_eq!(refund["problem"], "paid_late");
+    assert_eq!(refund["paidCurrency"], "usd");
+    assert_eq!(refund["amountPaid"], refund["totalPrice"]);
     assert!(!listed.to_string().contains(TRAVELLER), "{listed}");
     let after = refund["entryId"].as_str().unwrap();
     let next = format!("/admin/refunds?after={after}");
@@ -627,7 +630,7 @@ async fn an_operator_releases_a_conversation_handed_to_a_person() {
     assert_eq!(release(None, TRAVELLER).await.0, 401);
     assert_eq!(release(Some("wrong"), TRAVELLER).await.0, 401);
     assert_eq!(release(Some(ADMIN_KEY), "15550009876").await.0, 404);
-    let (status, body) = release(Some(ADMIN_KEY), TRAVELLER).await;
+    let (status, body) = release(Some(ADMIN_KEY), "+1 555-000-1234").await;
     assert_eq!(status, 202, "{body}");
 
     wait_for_sent(&graph, "the bot back", |m| {

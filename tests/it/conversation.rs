@@ -12,7 +12,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::chat::{
     TRAVELLER, button_tap, deliver_twice, delivery, graph_mock, is_text_containing, row_tap, sent,
-    spawn_with_graph, spawn_with_graph_and, wait_for_sent,
+    spawn_with_graph, spawn_with_graph_and, text_message, wait_for_sent,
 };
 use crate::support::redis::{random_prefix, redis_url};
 
@@ -380,7 +380,7 @@ impl bino::bot::channel::Channel for Flaky {
         Ok(())
     }
 
-    async fn acknowledge(&self, _message_id: &str) {}
+    async fn acknowledge(&self, _message_id: &str, _typing: bool) {}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -472,4 +472,70 @@ async fn a_customer_over_the_search_limit_gets_a_polite_answer_instead_of_result
     assert_eq!(sent.len(), 3, "{sent:?}");
     assert_eq!(&sent[..2], ["list", "list"], "{sent:?}");
     assert!(sent[2].contains("wait a minute"), "{sent:?}");
+}
+
+/// Every call the bot made to the messages endpoint, receipts included, in order.
+async fn message_calls(graph: &MockServer) -> Vec<Value> {
+    graph
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|request| request.url.path().ends_with("/messages"))
+        .filter_map(|request| serde_json::from_slice::<Value>(&request.body).ok())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_shows_only_while_a_slow_answer_is_prepared_and_never_after_it() {
+    let graph = graph_mock().await;
+    let app = spawn_with_graph(&graph).await;
+    let receipt_of = |calls: &[Value], id: &str| {
+        calls
+            .iter()
+            .position(|call| call["status"] == "read" && call["message_id"] == id)
+    };
+
+    deliver_twice(&app, &delivery("wamid.TY-1", text_message("hi"))).await;
+    wait_for_sent(&graph, "the greeting", |m| is_text_containing(m, "Bino")).await;
+    deliver_twice(
+        &app,
+        &delivery("wamid.TY-2", text_message("Japan, 10 days")),
+    )
+    .await;
+    wait_for_sent(&graph, "the plan list", |m| {
+        m["interactive"]["type"] == "list"
+    })
+    .await;
+    deliver_twice(&app, &delivery("wamid.TY-3", text_message("agent"))).await;
+    wait_for_sent(&graph, "the hand-off", |m| is_text_containing(m, "person")).await;
+    deliver_twice(&app, &delivery("wamid.TY-4", text_message("still there?"))).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while receipt_of(&message_calls(&graph).await, "wamid.TY-4").is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "no read receipt");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let calls = message_calls(&graph).await;
+    let typing = |id: &str| {
+        let at = receipt_of(&calls, id).expect("a read receipt");
+        calls[at].get("typing_indicator").is_some()
+    };
+    assert!(
+        !typing("wamid.TY-1"),
+        "a quick answer needs no typing indicator"
+    );
+    assert!(typing("wamid.TY-2"), "a search shows typing");
+    assert!(
+        !typing("wamid.TY-4"),
+        "no typing while a person has the chat"
+    );
+    let list_at = calls
+        .iter()
+        .position(|call| call["interactive"]["type"] == "list")
+        .unwrap();
+    assert!(
+        receipt_of(&calls, "wamid.TY-2").unwrap() < list_at,
+        "the typing indicator came after the answer: {calls:#?}"
+    );
 }

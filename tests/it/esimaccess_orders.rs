@@ -388,8 +388,8 @@ async fn reserved_chat_order(app: &TestApp, id: &str) -> bino::orders::OrderReco
 
 fn paid_in_full(record: &bino::orders::OrderRecord) -> bino::payments::PaidAmount {
     bino::payments::PaidAmount {
-        cents: record.total_price.cents().unwrap(),
-        currency: "usd".to_owned(),
+        cents: record.total_price.cents(),
+        currency: Some("usd".to_owned()),
     }
 }
 
@@ -412,13 +412,23 @@ async fn a_paid_order_the_supplier_refuses_is_kept_for_a_refund_and_ordered_only
     let first = app
         .app
         .orders
-        .confirm_payment(&reference, "pi_3Refused01", Some(&paid_in_full(&record)))
+        .confirm_payment(
+            "stripe",
+            &reference,
+            "pi_3Refused01",
+            &paid_in_full(&record),
+        )
         .await
         .expect("the payment is handled");
     let again = app
         .app
         .orders
-        .confirm_payment(&reference, "pi_3Refused01", Some(&paid_in_full(&record)))
+        .confirm_payment(
+            "stripe",
+            &reference,
+            "pi_3Refused01",
+            &paid_in_full(&record),
+        )
         .await
         .expect("a repeated payment event is handled");
 
@@ -452,18 +462,22 @@ async fn a_payment_for_the_wrong_amount_orders_nothing_and_is_kept_for_a_refund(
     let record = reserved_chat_order(&app, "wa-paid-short-1").await;
     let reference = bino::orders::payment_reference(&record);
     let short = bino::payments::PaidAmount {
-        cents: record.total_price.cents().unwrap() - 1,
-        currency: "usd".to_owned(),
+        cents: record.total_price.cents().map(|cents| cents - 1),
+        currency: Some("usd".to_owned()),
     };
     let euros = bino::payments::PaidAmount {
-        currency: "eur".to_owned(),
+        currency: Some("eur".to_owned()),
+        ..paid_in_full(&record)
+    };
+    let unknown = bino::payments::PaidAmount {
+        cents: None,
         ..paid_in_full(&record)
     };
 
     let outcome = app
         .app
         .orders
-        .confirm_payment(&reference, "pi_3Short01", Some(&short))
+        .confirm_payment("stripe", &reference, "pi_3Short01", &short)
         .await
         .unwrap()
         .unwrap();
@@ -472,16 +486,41 @@ async fn a_payment_for_the_wrong_amount_orders_nothing_and_is_kept_for_a_refund(
         .app
         .orders
         .confirm_payment(
+            "stripe",
             &bino::orders::payment_reference(&other),
             "pi_3Euros01",
-            Some(&euros),
+            &euros,
         )
         .await
         .unwrap()
         .unwrap();
 
-    assert_eq!(outcome.status, bino::orders::OrderStatus::RefundNeeded);
-    assert_eq!(in_euros.status, bino::orders::OrderStatus::RefundNeeded);
+    let third = reserved_chat_order(&app, "wa-paid-unknown-1").await;
+    let unreadable = app
+        .app
+        .orders
+        .confirm_payment(
+            "stripe",
+            &bino::orders::payment_reference(&third),
+            "pi_3Unknown01",
+            &unknown,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+    for record in [&outcome, &in_euros, &unreadable] {
+        assert_eq!(record.status, bino::orders::OrderStatus::RefundNeeded);
+        assert_eq!(
+            record.payment.as_ref().and_then(|payment| payment.problem),
+            Some(bino::payments::PaymentProblem::WrongAmount)
+        );
+    }
+    assert_eq!(
+        outcome.payment.as_ref().unwrap().paid_cents,
+        short.cents,
+        "what was paid is kept for the refund"
+    );
     server.verify().await;
 }
 
@@ -515,7 +554,7 @@ async fn a_paid_order_is_submitted_with_the_same_transaction_id_after_a_supplier
     let mut outcome = app
         .app
         .orders
-        .confirm_payment(&reference, "pi_3Outage01", Some(&paid_in_full(&record)))
+        .confirm_payment("stripe", &reference, "pi_3Outage01", &paid_in_full(&record))
         .await;
     for _ in 0..5 {
         if outcome.is_ok() {
@@ -525,7 +564,7 @@ async fn a_paid_order_is_submitted_with_the_same_transaction_id_after_a_supplier
         outcome = app
             .app
             .orders
-            .confirm_payment(&reference, "pi_3Outage01", Some(&paid_in_full(&record)))
+            .confirm_payment("stripe", &reference, "pi_3Outage01", &paid_in_full(&record))
             .await;
     }
 
@@ -540,7 +579,7 @@ async fn a_paid_order_is_submitted_with_the_same_transaction_id_after_a_supplier
     let again = app
         .app
         .orders
-        .confirm_payment(&reference, "pi_3Outage01", Some(&paid_in_full(&record)))
+        .confirm_payment("stripe", &reference, "pi_3Outage01", &paid_in_full(&record))
         .await
         .unwrap()
         .unwrap();
