@@ -11,8 +11,8 @@ use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::chat::{
-    TRAVELLER, button_tap, deliver_twice, delivery, graph_mock, is_text_containing, row_tap, sent,
-    spawn_with_graph, spawn_with_graph_and, text_message, wait_for_sent,
+    TRAVELLER, button_tap, deliver_twice, delivery, graph_mock, is_text_containing, message_calls,
+    row_tap, sent, spawn_with_graph, spawn_with_graph_and, text_message, wait_for_sent,
 };
 use crate::support::redis::{random_prefix, redis_url};
 
@@ -472,18 +472,6 @@ async fn a_customer_over_the_search_limit_gets_a_polite_answer_instead_of_result
     assert_eq!(sent.len(), 3, "{sent:?}");
     assert_eq!(&sent[..2], ["list", "list"], "{sent:?}");
     assert!(sent[2].contains("wait a minute"), "{sent:?}");
-}
-
-/// Every call the bot made to the messages endpoint, receipts included, in order.
-async fn message_calls(graph: &MockServer) -> Vec<Value> {
-    graph
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|request| request.url.path().ends_with("/messages"))
-        .filter_map(|request| serde_json::from_slice::<Value>(&request.body).ok())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

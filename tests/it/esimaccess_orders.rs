@@ -459,68 +459,55 @@ async fn a_payment_for_the_wrong_amount_orders_nothing_and_is_kept_for_a_refund(
         .mount(&server)
         .await;
     let app = app_against(&server, &[]).await;
-    let record = reserved_chat_order(&app, "wa-paid-short-1").await;
-    let reference = bino::orders::payment_reference(&record);
+    let price = reserved_chat_order(&app, "wa-paid-price-1").await;
     let short = bino::payments::PaidAmount {
-        cents: record.total_price.cents().map(|cents| cents - 1),
+        cents: price.total_price.cents().map(|cents| cents - 1),
         currency: Some("usd".to_owned()),
     };
     let euros = bino::payments::PaidAmount {
         currency: Some("eur".to_owned()),
-        ..paid_in_full(&record)
+        ..paid_in_full(&price)
     };
     let unknown = bino::payments::PaidAmount {
         cents: None,
-        ..paid_in_full(&record)
+        ..paid_in_full(&price)
     };
 
-    let outcome = app
-        .app
-        .orders
-        .confirm_payment("stripe", &reference, "pi_3Short01", &short)
-        .await
-        .unwrap()
-        .unwrap();
-    let other = reserved_chat_order(&app, "wa-paid-euros-1").await;
-    let in_euros = app
-        .app
-        .orders
-        .confirm_payment(
-            "stripe",
-            &bino::orders::payment_reference(&other),
-            "pi_3Euros01",
-            &euros,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    for (id, paid) in [
+        ("wa-paid-short-1", &short),
+        ("wa-paid-euros-1", &euros),
+        ("wa-paid-unknown-1", &unknown),
+    ] {
+        let record = reserved_chat_order(&app, id).await;
+        let outcome = app
+            .app
+            .orders
+            .confirm_payment(
+                "stripe",
+                &bino::orders::payment_reference(&record),
+                "pi_3Wrong01",
+                paid,
+            )
+            .await
+            .unwrap()
+            .unwrap();
 
-    let third = reserved_chat_order(&app, "wa-paid-unknown-1").await;
-    let unreadable = app
-        .app
-        .orders
-        .confirm_payment(
-            "stripe",
-            &bino::orders::payment_reference(&third),
-            "pi_3Unknown01",
-            &unknown,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-
-    for record in [&outcome, &in_euros, &unreadable] {
-        assert_eq!(record.status, bino::orders::OrderStatus::RefundNeeded);
         assert_eq!(
-            record.payment.as_ref().and_then(|payment| payment.problem),
-            Some(bino::payments::PaymentProblem::WrongAmount)
+            outcome.status,
+            bino::orders::OrderStatus::RefundNeeded,
+            "{id}"
+        );
+        let payment = outcome.payment.unwrap();
+        assert_eq!(
+            payment.problem,
+            Some(bino::payments::PaymentProblem::WrongAmount),
+            "{id}"
+        );
+        assert_eq!(
+            payment.paid_cents, paid.cents,
+            "what was paid is kept for the refund"
         );
     }
-    assert_eq!(
-        outcome.payment.as_ref().unwrap().paid_cents,
-        short.cents,
-        "what was paid is kept for the refund"
-    );
     server.verify().await;
 }
 

@@ -84,8 +84,8 @@ pub fn delivery(id: &str, mut message: Value) -> Vec<u8> {
     .into_bytes()
 }
 
-/// The messages the bot sent (read receipts left out), in order.
-pub async fn sent(graph: &MockServer) -> Vec<Value> {
+/// Every call the bot made to the messages endpoint, read receipts included, in order.
+pub async fn message_calls(graph: &MockServer) -> Vec<Value> {
     graph
         .received_requests()
         .await
@@ -93,8 +93,14 @@ pub async fn sent(graph: &MockServer) -> Vec<Value> {
         .iter()
         .filter(|request| request.url.path().ends_with("/messages"))
         .filter_map(|request| serde_json::from_slice::<Value>(&request.body).ok())
-        .filter(|body| body["status"] != "read")
         .collect()
+}
+
+/// The messages the bot sent (read receipts left out), in order.
+pub async fn sent(graph: &MockServer) -> Vec<Value> {
+    let mut calls = message_calls(graph).await;
+    calls.retain(|body| body["status"] != "read");
+    calls
 }
 
 /// Waits until a sent message satisfies `wanted`; returns it.
