@@ -515,11 +515,7 @@ impl Turn<'_, '_> {
                 self.conversation.stage = Stage::Preparing {
                     order_id: order_id.clone(),
                 };
-                if !self.conversation.orders.contains(order_id) {
-                    self.conversation.orders.push(order_id.clone());
-                    let excess = self.conversation.orders.len().saturating_sub(ORDERS_MEMORY);
-                    self.conversation.orders.drain(..excess);
-                }
+                self.remember_order(order_id);
                 let short = short_ref(order_id);
                 self.say("order-placed", &[("order", Arg::Text(&short))]);
             }
@@ -617,17 +613,9 @@ impl Turn<'_, '_> {
                 self.say(id, &[("order", Arg::Text(&short))]);
             }
             Input::Connected { esim_tran_no, plan } => {
-                if self.conversation.connected.contains(esim_tran_no) {
-                    return;
+                if remember(&mut self.conversation.connected, esim_tran_no) {
+                    self.say("esim-connected", &[("plan", Arg::Text(plan))]);
                 }
-                self.conversation.connected.push(esim_tran_no.clone());
-                let excess = self
-                    .conversation
-                    .connected
-                    .len()
-                    .saturating_sub(ORDERS_MEMORY);
-                self.conversation.connected.drain(..excess);
-                self.say("esim-connected", &[("plan", Arg::Text(plan))]);
             }
             Input::DataLow {
                 esim_tran_no,
@@ -1050,16 +1038,7 @@ impl Turn<'_, '_> {
     }
 
     fn remember_order(&mut self, order_id: &str) {
-        if !self
-            .conversation
-            .orders
-            .iter()
-            .any(|known| known == order_id)
-        {
-            self.conversation.orders.push(order_id.to_owned());
-            let excess = self.conversation.orders.len().saturating_sub(ORDERS_MEMORY);
-            self.conversation.orders.drain(..excess);
-        }
+        remember(&mut self.conversation.orders, order_id);
     }
 
     /// Sends the eSIMs that waited for the customer's window to open.
@@ -1131,13 +1110,7 @@ impl Turn<'_, '_> {
             }
             return;
         }
-        self.conversation.delivered.push(order_id.to_owned());
-        let excess = self
-            .conversation
-            .delivered
-            .len()
-            .saturating_sub(ORDERS_MEMORY);
-        self.conversation.delivered.drain(..excess);
+        remember(&mut self.conversation.delivered, order_id);
         let waiting = matches!(
             &self.conversation.stage,
             Stage::Preparing { order_id: waited } | Stage::Ordering { order_id: waited }
@@ -1228,6 +1201,18 @@ impl Turn<'_, '_> {
     fn send(&mut self, reply: Reply) {
         self.actions.push(Action::Send(reply));
     }
+}
+
+/// Adds `id` to one of the conversation's bounded memories (orders, deliveries,
+/// connections), dropping the oldest beyond [`ORDERS_MEMORY`]; false when it was there.
+fn remember(memory: &mut Vec<String>, id: &str) -> bool {
+    if memory.iter().any(|known| known == id) {
+        return false;
+    }
+    memory.push(id.to_owned());
+    let excess = memory.len().saturating_sub(ORDERS_MEMORY);
+    memory.drain(..excess);
+    true
 }
 
 /// The most characters of a list row title WhatsApp shows.

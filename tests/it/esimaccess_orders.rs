@@ -95,6 +95,18 @@ async fn mount_order_accepted(server: &MockServer) {
         .await;
 }
 
+/// The supplier refuses one order for want of balance, and must be asked only once.
+async fn mount_order_refused_once(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/esim/order"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "success": false, "errorCode": "200007", "errorMsg": "Insufficient account balance", "obj": null
+        })))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 async fn app_against(server: &MockServer, extra: &[(&str, &str)]) -> TestApp {
     let uri = server.uri();
     let mut settings = vec![
@@ -172,14 +184,7 @@ async fn a_supplier_error_then_success_is_retried_with_the_same_transaction_id()
 #[tokio::test]
 async fn a_refused_order_is_refused_again_on_retry_without_the_suppliers_words() {
     let server = supplier_mock().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/open/esim/order"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "success": false, "errorCode": "200007", "errorMsg": "Insufficient account balance", "obj": null
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_order_refused_once(&server).await;
     let app = app_against(&server, &[]).await;
 
     let refused = app.order(order_body("order-ea-1")).await;
@@ -396,14 +401,7 @@ fn paid_in_full(record: &bino::orders::OrderRecord) -> bino::payments::PaidAmoun
 #[tokio::test]
 async fn a_paid_order_the_supplier_refuses_is_kept_for_a_refund_and_ordered_only_once() {
     let server = supplier_mock().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/open/esim/order"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "success": false, "errorCode": "200007", "errorMsg": "Insufficient account balance", "obj": null
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_order_refused_once(&server).await;
     let app = app_against(&server, &[]).await;
     let record = reserved_chat_order(&app, "wa-paid-refused-1").await;
     assert_eq!(record.status, bino::orders::OrderStatus::AwaitingPayment);
