@@ -1,9 +1,11 @@
 //! Wiring: builds every component from the settings, and runs the server and its workers.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::task::JoinSet;
@@ -64,6 +66,10 @@ pub struct App {
     pub deliveries: Arc<Deliveries>,
     /// Retry schedule and pace of the delivery worker; tests shorten it before it starts.
     pub delivery_tuning: DeliveryTuning,
+    /// Paces supply API requests per API key (keyed by the key's hash, never the key).
+    // TODO: count in the store instead, because each process paces alone, so N processes
+    // behind a balancer allow N times the configured rate.
+    pub api_limiter: Arc<DefaultKeyedRateLimiter<String>>,
 }
 
 impl App {
@@ -238,6 +244,7 @@ impl App {
         }));
         orders.observe(Arc::clone(&events) as Arc<dyn crate::orders::OrderObserver>);
         let whatsapp_handler: Arc<dyn TurnHandler> = bot.clone();
+        let api_limiter = Arc::new(RateLimiter::keyed(api_quota(&settings)));
 
         Ok(Arc::new(App {
             settings,
@@ -255,6 +262,7 @@ impl App {
             events,
             deliveries,
             delivery_tuning,
+            api_limiter,
         }))
     }
 
@@ -325,6 +333,13 @@ pub fn discovery_from(settings: &Settings) -> Discovery {
         _ => None,
     };
     Discovery::new(llm, settings.llm_mode)
+}
+
+/// The pace one supply API key may keep, from the settings (which are never zero).
+fn api_quota(settings: &Settings) -> Quota {
+    let per_second = NonZeroU32::new(settings.api_rate_per_second).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(settings.api_rate_burst).unwrap_or(NonZeroU32::MIN);
+    Quota::per_second(per_second).allow_burst(burst)
 }
 
 /// Delivers sandbox events into the supplier inbox.

@@ -57,6 +57,10 @@ pub struct Settings {
     pub supplier_webhook_token: Option<SecretString>,
     /// Bearer keys accepted by the supply API.
     pub api_keys: Vec<SecretString>,
+    /// Supply API requests one key may make per second, on average.
+    pub api_rate_per_second: u32,
+    /// Requests one key may make at once before the per-second pace applies.
+    pub api_rate_burst: u32,
     /// Markup over the supplier's cost, in percent.
     pub margin_percent: u32,
     /// How long a cached catalog answer is served before it is refreshed in the background.
@@ -286,6 +290,8 @@ impl Reader<'_> {
             esimaccess,
             supplier_webhook_token,
             api_keys,
+            api_rate_per_second: self.bounded("API_RATE_PER_SECOND", 1, 100_000, 50),
+            api_rate_burst: self.bounded("API_RATE_BURST", 1, 1_000_000, 100),
             margin_percent: self.bounded("MARGIN_PERCENT", 0, 1000, 20),
             catalog_ttl: self.seconds("CATALOG_TTL_SECS", 15 * 60),
             allocation_poll_after: self.seconds("ALLOCATION_POLL_AFTER_SECS", 60),
@@ -542,6 +548,24 @@ mod tests {
             secret_alone.contains("BINO_SUPPORT_WEBHOOK_URL"),
             "{secret_alone}"
         );
+    }
+
+    #[test]
+    fn the_api_rate_limit_is_fifty_a_second_with_a_burst_of_a_hundred_unless_set() {
+        let default = Settings::from_vars(Vec::new()).unwrap();
+        let set = Settings::from_vars(vars(&[
+            ("API_RATE_PER_SECOND", "5"),
+            ("API_RATE_BURST", "7"),
+        ]))
+        .unwrap();
+
+        assert_eq!(
+            (default.api_rate_per_second, default.api_rate_burst),
+            (50, 100)
+        );
+        assert_eq!((set.api_rate_per_second, set.api_rate_burst), (5, 7));
+        assert!(Settings::from_vars(vars(&[("API_RATE_PER_SECOND", "0")])).is_err());
+        assert!(Settings::from_vars(vars(&[("API_RATE_BURST", "many")])).is_err());
     }
 
     #[test]

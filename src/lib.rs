@@ -23,6 +23,8 @@ pub mod bot;
 pub mod catalog;
 pub mod chat;
 pub mod config;
+#[cfg(test)]
+mod damage;
 pub mod delivery;
 pub mod discovery;
 pub mod events;

@@ -304,4 +304,65 @@ mod tests {
         assert!(debug.contains("smdp.example.net"), "{debug}");
         assert!(debug.contains("[redacted]"), "{debug}");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::damage::config;
+
+        /// A field as a supplier writes one: no `$` (the separator) and no whitespace at its
+        /// ends (which the parser trims).
+        fn field() -> impl Strategy<Value = String> {
+            "[A-Za-z0-9.:_-][A-Za-z0-9.:_ -]{0,30}[A-Za-z0-9.:_-]|[A-Za-z0-9.:_-]"
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn any_text_is_read_or_refused_without_panicking(text in any::<String>()) {
+                let _ = ActivationCode::parse(&text);
+            }
+
+            #[test]
+            fn text_after_the_prefix_is_read_or_refused_without_panicking(
+                rest in r"[$1 \t\PC]{0,40}",
+                prefix in "(?i:lpa:)",
+            ) {
+                let _ = ActivationCode::parse(&format!("{prefix}{rest}"));
+            }
+
+            #[test]
+            fn a_code_built_from_its_parts_reads_back_as_those_parts(
+                smdp_address in field(),
+                matching_id in proptest::option::of(field()),
+                oid in proptest::option::of(field()),
+                confirmation_code_required in any::<bool>(),
+            ) {
+                let code = ActivationCode {
+                    smdp_address,
+                    matching_id,
+                    oid,
+                    confirmation_code_required,
+                };
+
+                let read = ActivationCode::parse(&code.to_lpa_string());
+
+                prop_assert_eq!(read, Ok(code));
+            }
+
+            #[test]
+            fn whatever_is_read_is_written_back_to_a_string_that_reads_the_same(
+                text in r"(?i:lpa:)[ ]?1[ ]?(\$[A-Za-z0-9. -]{0,12}){0,6}",
+            ) {
+                if let Ok(code) = ActivationCode::parse(&text) {
+                    let canonical = code.to_lpa_string();
+
+                    prop_assert_eq!(ActivationCode::parse(&canonical), Ok(code.clone()));
+                    prop_assert_eq!(code.to_lpa_string(), canonical);
+                }
+            }
+        }
+    }
 }

@@ -121,11 +121,8 @@ impl From<JsonRejection> for ApiError {
                 "unsupported_media_type",
                 "send the body as JSON with Content-Type: application/json",
             ),
-            JsonRejection::BytesRejection(_) => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_unreadable",
-                "request body is too large or could not be read",
-            ),
+            // The same answer as a raw body gets: 413 only when the body is too large.
+            JsonRejection::BytesRejection(rejection) => ApiError::from(rejection),
             other => ApiError::bad_request("invalid_body", other.body_text()),
         }
     }

@@ -1,12 +1,16 @@
 //! The supply API for businesses: search plans, order eSIMs, read orders back.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use governor::clock::Clock;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -28,12 +32,15 @@ pub fn router() -> Router<Arc<App>> {
 }
 
 /// The caller, identified by a hash of its API key (keys themselves are never kept).
+///
+/// Extracting it also spends one request of the key's rate limit, so every route that
+/// needs a key is paced per key.
 pub struct ApiCaller {
     pub owner: String,
 }
 
 impl FromRequestParts<Arc<App>> for ApiCaller {
-    type Rejection = ApiError;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -50,6 +57,7 @@ impl FromRequestParts<Arc<App>> for ApiCaller {
             .map(str::trim)
             .ok_or_else(|| {
                 ApiError::unauthorized("send an API key as Authorization: Bearer <key>")
+                    .into_response()
             })?;
         // Compare with every key, without stopping at the first match, so the time taken
         // says nothing about which keys exist.
@@ -57,14 +65,36 @@ impl FromRequestParts<Arc<App>> for ApiCaller {
         for key in &app.settings.api_keys {
             matched |= key.expose_secret().as_bytes().ct_eq(presented.as_bytes());
         }
-        if bool::from(matched) {
-            Ok(ApiCaller {
-                owner: hash_id(presented),
-            })
-        } else {
-            Err(ApiError::unauthorized("the API key is not valid"))
+        if !bool::from(matched) {
+            return Err(ApiError::unauthorized("the API key is not valid").into_response());
+        }
+
+        // Only valid keys are paced, so the limiter holds one entry per configured key and
+        // cannot be grown by callers inventing keys.
+        let owner = hash_id(presented);
+        match app.api_limiter.check_key(&owner) {
+            Ok(()) => Ok(ApiCaller { owner }),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(app.api_limiter.clock().now());
+                Err(rate_limited(wait))
+            }
         }
     }
+}
+
+/// The 429 answer, with the whole seconds to wait (at least one) in `Retry-After`.
+fn rate_limited(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many requests with this API key; wait for Retry-After seconds",
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }
 
 /// A catalog search.
@@ -97,6 +127,7 @@ pub struct SearchResponse {
         (status = 200, body = SearchResponse),
         (status = 400, description = "Unknown location code or malformed JSON", body = super::error::ErrorBody),
         (status = 401, description = "Missing or invalid API key", body = super::error::ErrorBody),
+        (status = 429, description = "Over this key's rate limit; see Retry-After", body = super::error::ErrorBody),
         (status = 422, description = "Fields of the wrong type", body = super::error::ErrorBody),
     ),
     security(("api_key" = []))
@@ -191,6 +222,7 @@ const MAX_RECOMMENDATIONS: usize = 100;
     responses(
         (status = 200, body = SearchAiResponse),
         (status = 401, body = super::error::ErrorBody),
+        (status = 429, body = super::error::ErrorBody),
         (status = 422, description = "No destination in the text; the message says what was understood", body = super::error::ErrorBody),
     ),
     security(("api_key" = []))
@@ -295,6 +327,7 @@ impl From<OrderRecord> for OrderView {
     responses(
         (status = 200, description = "The order, submitted (or the earlier one with this id)", body = OrderView),
         (status = 401, body = super::error::ErrorBody),
+        (status = 429, body = super::error::ErrorBody),
         (status = 409, description = "The id was used for a different order", body = super::error::ErrorBody),
         (status = 422, description = "An item cannot be ordered; the message names it", body = super::error::ErrorBody),
         (status = 502, description = "The supplier refused the order", body = super::error::ErrorBody),
@@ -318,6 +351,7 @@ pub(super) async fn place_order(
     responses(
         (status = 200, body = OrderView),
         (status = 401, body = super::error::ErrorBody),
+        (status = 429, body = super::error::ErrorBody),
         (status = 404, body = super::error::ErrorBody),
     ),
     security(("api_key" = []))

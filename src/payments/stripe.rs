@@ -470,4 +470,97 @@ mod tests {
             Ok(())
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::damage::{config, damage, damaged};
+
+        const SECRET: &str = "whsec_test_properties";
+        const NOW: i64 = 1_767_225_600;
+
+        fn fixtures() -> [Vec<u8>; 3] {
+            [
+                event("checkout.session.completed", "paid"),
+                event("checkout.session.expired", "unpaid"),
+                event("charge.refunded", "paid"),
+            ]
+        }
+
+        fn check(body: &[u8]) -> Result<(), TestCaseError> {
+            if let Ok(parsed) = parse_event(body) {
+                prop_assert!(!parsed.id.is_empty() && !parsed.kind.is_empty());
+                // Only a Checkout Session event may move an order.
+                if parsed.payment.is_some() {
+                    prop_assert!(parsed.kind.starts_with("checkout.session."));
+                }
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn arbitrary_bytes_are_read_or_refused_without_panicking(
+                body in proptest::collection::vec(any::<u8>(), 0..256),
+            ) {
+                check(&body)?;
+            }
+
+            #[test]
+            fn a_damaged_real_event_is_read_or_refused_consistently(
+                which in 0..3usize,
+                steps in damage(),
+            ) {
+                check(&damaged(&fixtures()[which], &steps))?;
+            }
+
+            #[test]
+            fn an_arbitrary_signature_header_is_refused_without_panicking(
+                header in any::<String>(),
+                body in proptest::collection::vec(any::<u8>(), 0..64),
+            ) {
+                let secret = SecretString::from(SECRET);
+
+                prop_assert!(verify_signature(&secret, Some(&header), &body, NOW).is_err());
+            }
+
+            #[test]
+            fn a_signature_made_within_five_minutes_verifies_and_any_other_body_does_not(
+                body in proptest::collection::vec(any::<u8>(), 1..128),
+                age in -SIGNATURE_TOLERANCE_SECS..=SIGNATURE_TOLERANCE_SECS,
+                at in any::<usize>(),
+                flip in 1u8..,
+            ) {
+                let secret = SecretString::from(SECRET);
+                let header = signature::sign(SECRET.as_bytes(), NOW - age, &body);
+                let mut tampered = body.clone();
+                let at = at % tampered.len();
+                tampered[at] ^= flip;
+
+                prop_assert_eq!(verify_signature(&secret, Some(&header), &body, NOW), Ok(()));
+                prop_assert_eq!(
+                    verify_signature(&secret, Some(&header), &tampered, NOW),
+                    Err(SignatureError::Mismatch)
+                );
+            }
+
+            #[test]
+            fn a_signature_older_than_five_minutes_is_stale(
+                body in proptest::collection::vec(any::<u8>(), 0..64),
+                late in 1..1_000_000i64,
+            ) {
+                let secret = SecretString::from(SECRET);
+                let header =
+                    signature::sign(SECRET.as_bytes(), NOW - SIGNATURE_TOLERANCE_SECS - late, &body);
+
+                prop_assert_eq!(
+                    verify_signature(&secret, Some(&header), &body, NOW),
+                    Err(SignatureError::Stale)
+                );
+            }
+        }
+    }
 }

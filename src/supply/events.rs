@@ -206,4 +206,80 @@ mod tests {
             Err(InvalidEvent::MissingType)
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::damage::{config, damage, damaged};
+
+        const FIXTURES: [&[u8]; 3] = [
+            br#"{"notifyType":"ORDER_STATUS","notifyId":"a1","content":{"orderNo":"B23072016497499","orderStatus":"GOT_RESOURCE"}}"#,
+            br#"{"notifyType":"DATA_USAGE","eventGenerateTime":"2025-07-21T10:57:28Z","content":{"esimTranNo":"25052822150009","totalVolume":53687091200,"orderUsage":"48335585458","remain":5351505742,"remainThreshold":0.1}}"#,
+            br#"{"notifyType":"VALIDITY_USAGE","content":{"iccid":"8944000000000000001","durationUnit":"DAY","totalDuration":7,"expiredTime":"2025-07-28T10:00:00+0000","remain":1}}"#,
+        ];
+
+        fn check(body: &[u8]) -> Result<(), TestCaseError> {
+            let value = serde_json::from_slice::<serde_json::Value>(body).ok();
+            match SupplierEvent::parse(body) {
+                Ok(event) => {
+                    // Only an object with a notifyType is an event, and its id is never empty
+                    // so deduplication always has something to go by.
+                    prop_assert!(value.as_ref().is_some_and(serde_json::Value::is_object));
+                    prop_assert!(!event.event_id.is_empty());
+                    prop_assert_eq!(SupplierEvent::parse(body), Ok(event));
+                }
+                Err(InvalidEvent::MissingType) => {
+                    prop_assert!(value.as_ref().is_some_and(serde_json::Value::is_object));
+                }
+                Err(InvalidEvent::NotJson(_)) => {}
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn arbitrary_bytes_are_read_or_refused_without_panicking(
+                body in proptest::collection::vec(any::<u8>(), 0..256),
+            ) {
+                check(&body)?;
+            }
+
+            #[test]
+            fn a_damaged_real_event_is_read_or_refused_consistently(
+                which in 0..FIXTURES.len(),
+                steps in damage(),
+            ) {
+                check(&damaged(FIXTURES[which], &steps))?;
+            }
+
+            #[test]
+            fn fields_of_any_type_are_tolerated_in_an_event_with_a_type(
+                text in any::<String>(),
+                number in any::<f64>(),
+                big in any::<i128>(),
+            ) {
+                let body = serde_json::json!({
+                    "notifyType": format!("X{text}"),
+                    "notifyId": number,
+                    "eventGenerateTime": text,
+                    "content": {"totalVolume": number, "remain": big.to_string(),
+                                "orderUsage": text, "expiredTime": number, "iccid": [text]},
+                });
+
+                let event = SupplierEvent::parse(body.to_string().as_bytes());
+
+                prop_assert!(event.is_ok(), "{:?}", event);
+            }
+
+            #[test]
+            fn a_notify_type_reads_back_as_itself(word in any::<String>()) {
+                let kind = NotifyType::from(word);
+
+                prop_assert_eq!(NotifyType::from(kind.as_str().to_owned()), kind);
+            }
+        }
+    }
 }

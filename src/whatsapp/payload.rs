@@ -1511,4 +1511,66 @@ mod tests {
             let _ = parse(&body);
         }
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::damage::{config, damage, damaged};
+
+        const FIXTURES: [&str; 5] = [
+            BATCH,
+            include_str!("../../tests/fixtures/whatsapp/text.json"),
+            include_str!("../../tests/fixtures/whatsapp/interactive_list_reply.json"),
+            include_str!("../../tests/fixtures/whatsapp/status_failed_with_errors.json"),
+            include_str!("../../tests/fixtures/whatsapp/wrong_field_types_next_to_good.json"),
+        ];
+
+        /// What the module promises: only a body that is not a JSON object is an error.
+        fn is_json_object(body: &[u8]) -> bool {
+            serde_json::from_slice::<Value>(body).is_ok_and(|value| value.is_object())
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn arbitrary_bytes_are_an_error_exactly_when_they_are_not_a_json_object(
+                body in proptest::collection::vec(any::<u8>(), 0..256),
+            ) {
+                prop_assert_eq!(parse(&body).is_ok(), is_json_object(&body));
+            }
+
+            #[test]
+            fn a_damaged_real_delivery_is_an_error_exactly_when_it_is_not_a_json_object(
+                which in 0..FIXTURES.len(),
+                steps in damage(),
+            ) {
+                let body = damaged(FIXTURES[which].as_bytes(), &steps);
+
+                prop_assert_eq!(parse(&body).is_ok(), is_json_object(&body));
+            }
+
+            #[test]
+            fn any_value_in_a_messages_change_is_read_without_panicking(
+                text in any::<String>(),
+                number in any::<i64>(),
+                which in 0..6usize,
+            ) {
+                let odd = [
+                    json!(text),
+                    json!(number),
+                    json!({"messages": [{"from": text, "id": number, "type": text}]}),
+                    json!({"statuses": [{"id": text, "status": number, "timestamp": text}]}),
+                    json!({"messages": text, "contacts": number}),
+                    json!({"messages": [{"from": "15550001234", "id": "wamid.1",
+                        "timestamp": number, "type": "interactive", "interactive": text}]}),
+                ];
+
+                let parsed = parse(&body_of(odd[which].clone()));
+
+                prop_assert!(parsed.is_ok());
+            }
+        }
+    }
 }

@@ -3,3 +3,4 @@
 pub mod app;
 pub mod chat;
 pub mod redis;
+pub mod serve;
