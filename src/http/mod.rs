@@ -136,21 +136,15 @@ async fn envelope_bare_errors(response: Response) -> Response {
         status if status.is_server_error() => ("internal", "the server failed to answer"),
         _ => ("bad_request", "the request could not be read"),
     };
-    let mut enveloped = ApiError::new(status, code, message).into_response();
+    let (mut answered, _) = response.into_parts();
+    let (mut enveloped, body) = ApiError::new(status, code, message)
+        .into_response()
+        .into_parts();
     // Headers such as Allow or Retry-After were set for this answer, so they win over the
-    // envelope's defaults; only the body's own headers are the envelope's.
-    let headers = enveloped.headers_mut();
-    for name in response.headers().keys() {
-        if name != header::CONTENT_LENGTH {
-            headers.remove(name);
-        }
-    }
-    for (name, value) in response.headers() {
-        if name != header::CONTENT_LENGTH {
-            headers.append(name, value.clone());
-        }
-    }
-    enveloped
+    // envelope's defaults; the empty body's length goes with the body.
+    answered.headers.remove(header::CONTENT_LENGTH);
+    enveloped.headers.extend(answered.headers);
+    Response::from_parts(enveloped, body)
 }
 
 /// Counts requests by route, method and status, and times them.

@@ -171,4 +171,43 @@ mod tests {
             Err(SignatureError::Mismatch)
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::damage::config;
+
+        const SECRET: &str = "test-app-secret";
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn an_arbitrary_signature_header_is_refused_without_panicking(
+                header in proptest::collection::vec(any::<u8>(), 0..96),
+                body in proptest::collection::vec(any::<u8>(), 0..64),
+            ) {
+                let verifier = verifier(SECRET);
+
+                prop_assert!(verifier.verify(Some(&header), &body).is_err());
+            }
+
+            #[test]
+            fn a_body_verifies_only_with_its_own_signature(
+                body in proptest::collection::vec(any::<u8>(), 1..256),
+                at in any::<usize>(),
+                flip in 1u8..,
+            ) {
+                let verifier = verifier(SECRET);
+                let header = SignatureVerifier::sign(SECRET, &body);
+                let mut tampered = body.clone();
+                let at = at % tampered.len();
+                tampered[at] ^= flip;
+
+                prop_assert!(verifier.verify(Some(header.as_bytes()), &body).is_ok());
+                prop_assert!(verifier.verify(Some(header.as_bytes()), &tampered).is_err());
+            }
+        }
+    }
 }

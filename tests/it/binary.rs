@@ -1,31 +1,9 @@
 //! The `bino` binary itself: settings from the environment, serving, shutting down.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-use serde_json::{Value, json};
+use std::process::{Command, Stdio};
 
 use crate::support::redis::free_port;
-
-/// Runs `bino` with only the given `BINO_*` variables (none inherited from the caller).
-fn bino(args: &[&str], vars: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bino"));
-    command.args(args);
-    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("BINO_")) {
-        command.env_remove(name);
-    }
-    command.envs(vars.iter().copied());
-    command
-}
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::support::serve::{Running, bino, order_a_japanese_esim, wait_until_healthy};
 
 #[test]
 fn missing_settings_are_all_named_in_one_message_at_startup() {
@@ -66,34 +44,7 @@ async fn serve_with_no_settings_sells_an_esim_and_stops_cleanly_on_sigterm() {
     let client = reqwest::Client::new();
     wait_until_healthy(&client, &base).await;
 
-    let search: Value = client
-        .post(format!("{base}/esim/search"))
-        .bearer_auth("sandbox")
-        .json(&json!({"locationCode": "JP"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let plan = search["plans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|plan| plan["data_allowance"] == "total")
-        .expect("a Japanese plan");
-    let order: Value = client
-        .post(format!("{base}/esim/order"))
-        .bearer_auth("sandbox")
-        .json(&json!({"binoTransactionId": "binary-1", "items": [{"packageCode": plan["packageCode"], "quantity": 1}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(order["status"], "SUBMITTED", "{order}");
-    let allocated = wait_for_profile(&client, &base, "binary-1").await;
+    let allocated = order_a_japanese_esim(&client, &base, "sandbox", "binary-1").await;
     assert!(
         allocated["profiles"][0]["activationCode"]
             .as_str()
@@ -112,37 +63,6 @@ async fn serve_with_no_settings_sells_an_esim_and_stops_cleanly_on_sigterm() {
         .unwrap()
         .unwrap();
     assert!(status.success(), "bino exited with {status} after SIGTERM");
-}
-
-async fn wait_until_healthy(client: &reqwest::Client, base: &str) {
-    for _ in 0..100 {
-        if let Ok(response) = client.get(format!("{base}/healthz")).send().await {
-            if response.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("bino did not become healthy");
-}
-
-async fn wait_for_profile(client: &reqwest::Client, base: &str, id: &str) -> Value {
-    for _ in 0..100 {
-        let order: Value = client
-            .get(format!("{base}/esim/orders/{id}"))
-            .bearer_auth("sandbox")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if order["status"] == "ALLOCATED" {
-            return order;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the order's profile never appeared");
 }
 
 #[test]

@@ -11,7 +11,8 @@ use crate::support::app::{WEBHOOK_TOKEN, assert_error, spawn_app_on};
 use crate::support::chat::graph_mock;
 use crate::support::redis::{RedisServer, free_port, random_prefix};
 use crate::support::serve::{
-    BinoProcess, MessageRef, post_signed, redis_pid, reply_counts, settled_replies, signal,
+    BinoProcess, MessageRef, assert_repeats_only_from_interrupted_turns, post_signed, redis_pid,
+    repeated, reply_counts, settled_replies, signal,
 };
 
 #[tokio::test]
@@ -151,11 +152,7 @@ async fn whatsapp_deliveries_get_503_while_redis_is_frozen_and_are_answered_once
         .iter()
         .filter(|message| !counts.contains_key(message))
         .count();
-    let repeated: Vec<(MessageRef, usize)> = counts
-        .iter()
-        .filter(|(_, count)| **count > 1)
-        .map(|(message, count)| (*message, *count))
-        .collect();
+    let repeated = repeated(&counts);
     println!(
         "redis outage: {} deliveries, {} answered 200, {} answered 503, {} unanswered; \
          {} sent and answered while Redis was frozen (200: {}, 503: {}, slowest {:.1} s); \
@@ -203,12 +200,7 @@ async fn whatsapp_deliveries_get_503_while_redis_is_frozen_and_are_answered_once
     assert!(!after.is_empty() && after_accepted.len() == after.len());
     assert_eq!(accepted_unanswered, 0, "accepted deliveries never handled");
     assert_eq!(never_answered, 0, "retried deliveries never handled");
-    let repeated_travellers: HashSet<usize> = repeated.iter().map(|(m, _)| m.traveller).collect();
-    assert!(
-        repeated.iter().all(|(_, count)| *count == 2)
-            && repeated_travellers.len() == repeated.len(),
-        "replies repeated beyond one interrupted turn per traveller: {repeated:?}"
-    );
+    assert_repeats_only_from_interrupted_turns(&repeated);
     drop(bino);
     redis.stop();
 }

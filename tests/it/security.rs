@@ -1,23 +1,31 @@
 //! Who may call what, how often, and what never reaches the logs.
 
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bino::whatsapp::signature::SignatureVerifier;
 use reqwest::Method;
 use serde_json::{Value, json};
 use wiremock::MockServer;
 
-use crate::support::app::{API_KEY, OTHER_API_KEY, assert_error, spawn_app_with};
+use crate::support::app::{
+    API_KEY, APP_SECRET, OTHER_API_KEY, TestApp, assert_error, spawn_app_with,
+};
 use crate::support::chat::{
     PHONE_NUMBER_ID, TRAVELLER, button_tap, delivery, graph_mock, is_text_containing, row_tap,
     sent, text_message, wait_for_sent,
 };
 use crate::support::redis::free_port;
+use crate::support::serve::{
+    Running, bino, order_a_japanese_esim, post_signed, wait_until_healthy,
+};
 
 const ADMIN_KEY: &str = "test-admin-key";
+
+/// A slow machine may earn a key a fresh request between two calls, so a test asks a few
+/// more times before it expects the limit to show.
+const UNTIL_LIMITED: usize = 5;
 
 /// Every route of the supply API, with a body where the route takes one.
 fn supply_routes() -> Vec<(Method, &'static str, Option<Value>)> {
@@ -75,32 +83,51 @@ async fn every_supply_route_refuses_a_missing_or_wrong_api_key() {
     }
 }
 
+/// Asserts that every admin route answers `status` with `code` to each of `keys`.
+async fn assert_admin_routes_refuse(
+    app: &TestApp,
+    keys: [Option<&str>; 3],
+    status: u16,
+    code: &str,
+) {
+    for (method, path) in admin_routes() {
+        for key in keys {
+            let answer = app.send(method.clone(), path, key, None).await;
+
+            assert_eq!(
+                answer.0, status,
+                "{method} {path} with {key:?}: {}",
+                answer.1
+            );
+            assert_error(&answer, status, code);
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_admin_route_refuses_a_missing_or_wrong_admin_key() {
     let app = spawn_app_with(&[("ADMIN_KEY", ADMIN_KEY)]).await;
 
-    for (method, path) in admin_routes() {
-        for key in [None, Some("not-the-admin-key"), Some(API_KEY)] {
-            let answer = app.send(method.clone(), path, key, None).await;
-
-            assert_eq!(answer.0, 401, "{method} {path} with {key:?}: {}", answer.1);
-            assert_error(&answer, 401, "unauthorized");
-        }
-    }
+    assert_admin_routes_refuse(
+        &app,
+        [None, Some("not-the-admin-key"), Some(API_KEY)],
+        401,
+        "unauthorized",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn every_admin_route_is_forbidden_while_no_admin_key_is_configured() {
     let app = spawn_app_with(&[]).await;
 
-    for (method, path) in admin_routes() {
-        for key in [None, Some("anything"), Some(API_KEY)] {
-            let answer = app.send(method.clone(), path, key, None).await;
-
-            assert_eq!(answer.0, 403, "{method} {path} with {key:?}: {}", answer.1);
-            assert_error(&answer, 403, "admin_disabled");
-        }
-    }
+    assert_admin_routes_refuse(
+        &app,
+        [None, Some("anything"), Some(API_KEY)],
+        403,
+        "admin_disabled",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -123,10 +150,8 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after_and_other_keys_are_
     for _ in 0..3 {
         statuses.push(search(API_KEY).await.status().as_u16());
     }
-    // A slow machine may earn the key a fresh request between calls, so keep asking until
-    // the limit shows, a few times at most.
     let mut limited = search(API_KEY).await;
-    for _ in 0..5 {
+    for _ in 0..UNTIL_LIMITED {
         if limited.status() == 429 {
             break;
         }
@@ -158,7 +183,7 @@ async fn an_invalid_key_is_refused_with_401_even_while_a_valid_key_is_limited() 
 
     let first = app.search(json!({"locationCode": "JP"})).await;
     let mut second = app.search(json!({"locationCode": "JP"})).await;
-    for _ in 0..5 {
+    for _ in 0..UNTIL_LIMITED {
         if second.0 == 429 {
             break;
         }
@@ -201,16 +226,6 @@ impl Captured {
     }
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-const LOG_APP_SECRET: &str = "log-test-app-secret-5c1e";
 const LOG_GRAPH_TOKEN: &str = "log-test-graph-token-93ab";
 const LOG_API_KEY: &str = "log-test-api-key-7d2f";
 const LOG_ADMIN_KEY: &str = "log-test-admin-key-41e0";
@@ -219,59 +234,37 @@ const DESTINATION_TEXT: &str = "eSIM for Japan, 10 days";
 /// `bino serve` as a subprocess, logging everything it can as JSON into `captured`.
 fn serve_logging_everything(listen: &str, graph: &MockServer, captured: &Captured) -> Running {
     let graph_base_url = format!("{}/v25.0", graph.uri());
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bino"));
-    command.arg("serve");
-    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("BINO_")) {
-        command.env_remove(name);
-    }
-    command
-        .envs([
+    let mut child = bino(
+        &["serve"],
+        &[
             ("RUST_LOG", "trace"),
             ("BINO_LOG_FORMAT", "json"),
             ("BINO_LISTEN", listen),
             ("BINO_SUPPLIER", "sandbox"),
             ("BINO_API_KEYS", LOG_API_KEY),
             ("BINO_ADMIN_KEY", LOG_ADMIN_KEY),
-            ("BINO_WHATSAPP_APP_SECRET", LOG_APP_SECRET),
+            ("BINO_WHATSAPP_APP_SECRET", APP_SECRET),
             ("BINO_WHATSAPP_TOKEN", LOG_GRAPH_TOKEN),
             ("BINO_WHATSAPP_PHONE_NUMBER_ID", PHONE_NUMBER_ID),
             ("BINO_GRAPH_BASE_URL", graph_base_url.as_str()),
             ("BINO_SANDBOX_ALLOCATION_DELAY_MS", "300"),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("bino starts");
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("bino starts");
     captured.collect(child.stdout.take().expect("stdout piped"));
     captured.collect(child.stderr.take().expect("stderr piped"));
     Running(child)
 }
 
-async fn wait_until_healthy(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if let Ok(response) = client.get(format!("{base}/healthz")).send().await {
-            if response.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("bino did not become healthy");
-}
-
-async fn post_signed(client: &reqwest::Client, base: &str, id: &str, message: Value) {
-    let body = delivery(id, message);
-    let response = client
-        .post(format!("{base}/whatsapp/webhook"))
-        .header("content-type", "application/json")
-        .header(
-            "x-hub-signature-256",
-            SignatureVerifier::sign(LOG_APP_SECRET, &body),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("delivery sent");
-    assert_eq!(response.status(), 200);
+/// Posts a chat message as Meta would and expects it taken.
+async fn post_message(client: &reqwest::Client, base: &str, id: &str, message: Value) {
+    assert_eq!(
+        post_signed(client, base, delivery(id, message)).await,
+        Some(200)
+    );
 }
 
 /// The ICCIDs (19 or 20 digits starting 89) in a text.
@@ -294,9 +287,9 @@ async fn the_most_verbose_logs_of_a_chat_purchase_and_an_api_order_hold_no_secre
     wait_until_healthy(&client, &base).await;
 
     // A whole chat purchase: hi, the destination, the first plan, Buy.
-    post_signed(&client, &base, "wamid.LOG-1", text_message("hi")).await;
+    post_message(&client, &base, "wamid.LOG-1", text_message("hi")).await;
     wait_for_sent(&graph, "the greeting", |m| is_text_containing(m, "Bino")).await;
-    post_signed(
+    post_message(
         &client,
         &base,
         "wamid.LOG-2",
@@ -308,13 +301,13 @@ async fn the_most_verbose_logs_of_a_chat_purchase_and_an_api_order_hold_no_secre
     })
     .await;
     let row = list["interactive"]["action"]["sections"][0]["rows"][0].clone();
-    post_signed(&client, &base, "wamid.LOG-3", row_tap(&row)).await;
+    post_message(&client, &base, "wamid.LOG-3", row_tap(&row)).await;
     let summary = wait_for_sent(&graph, "the plan summary", |m| {
         m["interactive"]["type"] == "button"
     })
     .await;
     let buy = summary["interactive"]["action"]["buttons"][0].clone();
-    post_signed(&client, &base, "wamid.LOG-4", button_tap(&buy)).await;
+    post_message(&client, &base, "wamid.LOG-4", button_tap(&buy)).await;
     wait_for_sent(&graph, "the QR code", |m| m["type"] == "image").await;
     let activation = wait_for_sent(&graph, "the activation string", |m| {
         is_text_containing(m, "LPA:1$")
@@ -322,48 +315,7 @@ async fn the_most_verbose_logs_of_a_chat_purchase_and_an_api_order_hold_no_secre
     .await;
 
     // A supply API order, followed until its profile is there.
-    let search: Value = client
-        .post(format!("{base}/esim/search"))
-        .bearer_auth(LOG_API_KEY)
-        .json(&json!({"locationCode": "JP"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let plan = search["plans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|plan| plan["data_allowance"] == "total")
-        .expect("a Japanese plan")
-        .clone();
-    let placed = client
-        .post(format!("{base}/esim/order"))
-        .bearer_auth(LOG_API_KEY)
-        .json(&json!({"binoTransactionId": "log-order-1", "items": [{"packageCode": plan["packageCode"], "quantity": 1}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(placed.status(), 200);
-    let mut order = Value::Null;
-    for _ in 0..100 {
-        order = client
-            .get(format!("{base}/esim/orders/log-order-1"))
-            .bearer_auth(LOG_API_KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if order["status"] == "ALLOCATED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(order["status"], "ALLOCATED", "{order}");
+    let order = order_a_japanese_esim(&client, &base, LOG_API_KEY, "log-order-1").await;
     let admin = client
         .get(format!("{base}/admin/refunds"))
         .bearer_auth(LOG_ADMIN_KEY)
@@ -402,7 +354,7 @@ async fn the_most_verbose_logs_of_a_chat_purchase_and_an_api_order_hold_no_secre
         "Test Traveller",
         DESTINATION_TEXT,
         LOG_GRAPH_TOKEN,
-        LOG_APP_SECRET,
+        APP_SECRET,
         LOG_API_KEY,
         LOG_ADMIN_KEY,
     ]

@@ -123,12 +123,24 @@ impl TestApp {
     }
 
     /// POSTs raw bytes with a JSON content type and the test API key.
-    pub async fn post_raw(&self, path: &str, body: &'static str) -> (u16, Value) {
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        self.send_raw(reqwest::Method::POST, path, "application/json", body)
+            .await
+    }
+
+    /// Sends raw bytes with the given content type and the test API key.
+    pub async fn send_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, Value) {
         let response = self
             .client
-            .post(self.url(path))
+            .request(method, self.url(path))
             .bearer_auth(API_KEY)
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .body(body)
             .send()
             .await

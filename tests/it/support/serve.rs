@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use bino::whatsapp::signature::SignatureVerifier;
-use serde_json::json;
+use serde_json::{Value, json};
 use wiremock::MockServer;
 
 use super::app::APP_SECRET;
@@ -21,9 +21,105 @@ const COUNTRIES: [&str; 10] = [
     "Thailand",
 ];
 
-/// A `bino serve` subprocess, killed (SIGKILL) when dropped.
+/// Runs `bino` with only the given variables of its own (no `BINO_*` inherited from the
+/// caller), so a developer's environment cannot change what a test sees.
+pub fn bino(args: &[&str], vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bino"));
+    command.args(args);
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("BINO_")) {
+        command.env_remove(name);
+    }
+    command.envs(vars.iter().copied());
+    command
+}
+
+/// A child process, killed (SIGKILL: no shutdown, no lease given back, as in a power cut)
+/// when dropped.
+pub struct Running(pub Child);
+
+impl Running {
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Waits until the server at `base` answers `/healthz`.
+pub async fn wait_until_healthy(client: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
+            && response.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("bino serve did not become healthy at {base}");
+}
+
+/// Orders a Japanese plan through the supply API of the server at `base` as `id`, and
+/// returns the order once its profile is allocated.
+pub async fn order_a_japanese_esim(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    id: &str,
+) -> Value {
+    let search: Value = client
+        .post(format!("{base}/esim/search"))
+        .bearer_auth(key)
+        .json(&json!({"locationCode": "JP"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let plan = search["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|plan| plan["data_allowance"] == "total")
+        .expect("a Japanese plan");
+    let placed: Value = client
+        .post(format!("{base}/esim/order"))
+        .bearer_auth(key)
+        .json(&json!({"binoTransactionId": id, "items": [{"packageCode": plan["packageCode"], "quantity": 1}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(placed["status"], "SUBMITTED", "{placed}");
+
+    for _ in 0..100 {
+        let order: Value = client
+            .get(format!("{base}/esim/orders/{id}"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if order["status"] == "ALLOCATED" {
+            return order;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the order's profile never appeared");
+}
+
+/// A `bino serve` over a private Redis that replies to the Graph mock.
 pub struct BinoProcess {
-    child: Child,
+    running: Running,
     pub base: String,
 }
 
@@ -33,56 +129,36 @@ impl BinoProcess {
     pub async fn start(port: u16, redis_url: &str, prefix: &str, graph: &MockServer) -> Self {
         let listen = format!("127.0.0.1:{port}");
         let graph_base = format!("{}/v25.0", graph.uri());
-        let mut command = Command::new(env!("CARGO_BIN_EXE_bino"));
-        command.arg("serve");
-        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("BINO_")) {
-            command.env_remove(name);
-        }
-        command
-            .env("BINO_LISTEN", &listen)
-            .env("BINO_REDIS_URL", redis_url)
-            .env("BINO_REDIS_PREFIX", prefix)
-            .env("BINO_WHATSAPP_APP_SECRET", APP_SECRET)
-            .env("BINO_WHATSAPP_TOKEN", "test-graph-token")
-            .env("BINO_WHATSAPP_PHONE_NUMBER_ID", PHONE_NUMBER_ID)
-            .env("BINO_GRAPH_BASE_URL", &graph_base)
-            // Each traveller searches ten times within seconds.
-            .env("BINO_SEARCHES_PER_MINUTE", "10000")
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let child = command.spawn().expect("bino starts");
+        let child = bino(
+            &["serve"],
+            &[
+                ("BINO_LISTEN", &listen),
+                ("BINO_REDIS_URL", redis_url),
+                ("BINO_REDIS_PREFIX", prefix),
+                ("BINO_WHATSAPP_APP_SECRET", APP_SECRET),
+                ("BINO_WHATSAPP_TOKEN", "test-graph-token"),
+                ("BINO_WHATSAPP_PHONE_NUMBER_ID", PHONE_NUMBER_ID),
+                ("BINO_GRAPH_BASE_URL", &graph_base),
+                // Each traveller searches ten times within seconds.
+                ("BINO_SEARCHES_PER_MINUTE", "10000"),
+                ("RUST_LOG", "error"),
+            ],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("bino starts");
         let process = BinoProcess {
-            child,
+            running: Running(child),
             base: format!("http://{listen}"),
         };
-        process.wait_until_healthy().await;
+        wait_until_healthy(&reqwest::Client::new(), &process.base).await;
         process
     }
 
-    async fn wait_until_healthy(&self) {
-        let client = reqwest::Client::new();
-        for _ in 0..200 {
-            if let Ok(response) = client.get(format!("{}/healthz", self.base)).send().await
-                && response.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("bino serve did not become healthy at {}", self.base);
-    }
-
-    /// SIGKILL: no shutdown, no lease given back, as in a power cut.
+    /// SIGKILL, as in a power cut.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for BinoProcess {
-    fn drop(&mut self) {
-        self.kill();
+        self.running.kill();
     }
 }
 
@@ -225,4 +301,27 @@ pub fn signal(pid: u32, signal: &str) {
         .status()
         .expect("kill runs");
     assert!(sent.success(), "kill -{signal} {pid} failed");
+}
+
+/// The messages answered more than once, with how often.
+pub fn repeated(counts: &HashMap<MessageRef, usize>) -> Vec<(MessageRef, usize)> {
+    counts
+        .iter()
+        .filter(|(_, count)| **count > 1)
+        .map(|(message, count)| (*message, *count))
+        .collect()
+}
+
+/// A turn cut off between sending a reply and recording it is carried out again, so its
+/// reply may repeat; only the turn in progress at the cut can, and a traveller has one turn
+/// in progress at a time: each repeat is a second reply, at most one per traveller.
+pub fn assert_repeats_only_from_interrupted_turns(repeated: &[(MessageRef, usize)]) {
+    let travellers: std::collections::HashSet<usize> = repeated
+        .iter()
+        .map(|(message, _)| message.traveller)
+        .collect();
+    assert!(
+        repeated.iter().all(|(_, count)| *count == 2) && travellers.len() == repeated.len(),
+        "replies repeated beyond one interrupted turn per traveller: {repeated:?}"
+    );
 }
