@@ -124,6 +124,9 @@ impl App {
                 let sandbox = SandboxSupplier::new(SandboxConfig {
                     allocation_delay: settings.sandbox_allocation_delay,
                     event_interval: settings.sandbox_event_interval,
+                    // A seed per process, so processes sharing one Redis (or one that
+                    // restarted) mint different order numbers, ICCIDs and codes.
+                    seed: rand::random(),
                     ..SandboxConfig::default()
                 });
                 // The sandbox's events take the path real webhooks take: into the inbox.
