@@ -110,6 +110,7 @@ impl App {
             (SupplierKind::EsimAccess, Some(credentials)) => {
                 let config = EsimAccessConfig {
                     base_url: credentials.base_url.clone(),
+                    timeout: credentials.timeout,
                     ..EsimAccessConfig::new(
                         credentials.access_code.clone(),
                         credentials.secret_key.clone(),

@@ -40,6 +40,9 @@ pub struct EsimAccessSettings {
     pub base_url: String,
     pub access_code: SecretString,
     pub secret_key: SecretString,
+    /// How long one call may take before it is retried (with the same `transactionId`, for
+    /// an order).
+    pub timeout: Duration,
 }
 
 /// Everything Bino can be told, with defaults applied.
@@ -203,12 +206,19 @@ impl Reader<'_> {
                 let base_url = self
                     .url("ESIMACCESS_BASE_URL")
                     .unwrap_or_else(|| "https://api.esimaccess.com".to_owned());
+                let timeout = Duration::from_millis(u64::from(self.bounded(
+                    "ESIMACCESS_TIMEOUT_MS",
+                    1,
+                    120_000,
+                    20_000,
+                )));
                 access_code
                     .zip(secret_key)
                     .map(|(access_code, secret_key)| EsimAccessSettings {
                         base_url,
                         access_code,
                         secret_key,
+                        timeout,
                     })
             }
         };

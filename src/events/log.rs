@@ -35,12 +35,14 @@ pub struct Page {
     pub has_more: bool,
 }
 
+// A log and its cursors share the owner as hash tag: each cursor is written in one step
+// with its entry.
 fn log_key(owner: &str) -> String {
-    format!("events:log:{owner}")
+    format!("events:log:{{{owner}}}")
 }
 
 fn cursor_key(owner: &str, event_id: &str) -> String {
-    format!("events:log:{owner}:at:{event_id}")
+    format!("events:log:{{{owner}}}:at:{event_id}")
 }
 
 /// Adds `event` to the log of `owner` unless it is there already, and drops entries past

@@ -36,10 +36,17 @@ use crate::catalog::Money;
 use crate::orders::{OrderChange, OrderRecord, OrderStatus, ProfileUpdate, ProfileView};
 use crate::telemetry::hash_id;
 
-/// The stream of events waiting to be fanned out to logs and subscribers.
-pub const OUTBOUND: &str = "events:outbound";
+/// The stream of events waiting to be fanned out to logs and subscribers. Its hash tag is
+/// shared by the marks of published events ([`published_mark`]), which are written in one
+/// step with the entry.
+pub const OUTBOUND: &str = "events:{outbound}";
 /// Outbound entries that failed fan-out repeatedly, with their error.
-pub const OUTBOUND_DEAD: &str = "events:outbound:dead";
+pub const OUTBOUND_DEAD: &str = "events:{outbound}:dead";
+
+/// The key that marks event `event_id` as appended to [`OUTBOUND`] and holds its entry id.
+pub fn published_mark(event_id: &str) -> String {
+    format!("events:{{outbound}}:seen:{event_id}")
+}
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::{OUTBOUND, Outbound, events_for, handoff_event};
+use super::{OUTBOUND, Outbound, events_for, handoff_event, published_mark};
 use crate::orders::{OrderChange, OrderError, OrderObserver, OrderRecord};
 use crate::store::{SharedStore, StoreError};
 use crate::telemetry::hash_id;
@@ -32,7 +32,7 @@ impl EventPublisher {
         let appended = self
             .store
             .stream_append_once(
-                &format!("events:seen:{}", event.id),
+                &published_mark(&event.id),
                 EVENT_DEDUPE_TTL,
                 OUTBOUND,
                 &bytes,

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::{Store, StoreError, StreamEntry};
+use super::{Store, StoreError, StreamEntry, keys_in_different_slots, share_a_slot};
 
 /// How often, at most, a write also drops every expired value. Reads drop the expired
 /// values they meet; the sweep catches keys nobody reads again, so memory stays bounded.
@@ -477,6 +477,11 @@ impl Store for MemoryStore {
         queue: &str,
         item: &[u8],
     ) -> Result<bool, StoreError> {
+        // Redis Cluster would refuse these keys; refusing them here too catches the mistake
+        // in every test, not only in a cluster.
+        if !share_a_slot(dedupe_key, queue) {
+            return Err(keys_in_different_slots("queue_push_once"));
+        }
         let now = Instant::now();
         let mut state = self.lock();
         state.sweep_if_due(now);
@@ -679,6 +684,9 @@ impl Store for MemoryStore {
         stream: &str,
         payload: &[u8],
     ) -> Result<Option<String>, StoreError> {
+        if !share_a_slot(dedupe_key, stream) {
+            return Err(keys_in_different_slots("stream_append_once"));
+        }
         let now = Instant::now();
         let mut state = self.lock();
         state.sweep_if_due(now);

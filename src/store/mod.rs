@@ -41,7 +41,7 @@ pub struct StreamEntry {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// "redis" or "memory", for logs and readiness.
+    /// "redis", "redis-cluster" or "memory", for logs and readiness.
     fn backend(&self) -> &'static str;
 
     /// Checks that the store answers.
@@ -80,8 +80,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// In one atomic step: if `dedupe_key` is absent, sets it (expiring after `ttl`) and
     /// appends `item` to the back of `queue`; true when it did. Nothing can happen between
-    /// the two, so a crash never marks an item seen without queueing it. In Redis Cluster
-    /// both keys must share a hash tag.
+    /// the two, so a crash never marks an item seen without queueing it. Both keys must carry
+    /// one hash tag ([`share_a_slot`]), as Redis Cluster needs; every backend refuses others.
     async fn queue_push_once(
         &self,
         dedupe_key: &str,
@@ -152,8 +152,8 @@ pub trait Store: Send + Sync + 'static {
     /// In one atomic step: if `dedupe_key` is absent, appends `payload` to `stream` and sets
     /// `dedupe_key` to the new entry's id (expiring after `ttl`); returns that id, or `None`
     /// when the key was there already. A crash can never append without marking or mark
-    /// without appending, and the mark tells where the entry went. In Redis Cluster both
-    /// keys must share a hash tag.
+    /// without appending, and the mark tells where the entry went. Both keys must carry one
+    /// hash tag ([`share_a_slot`]), as Redis Cluster needs; every backend refuses others.
     async fn stream_append_once(
         &self,
         dedupe_key: &str,
@@ -212,6 +212,28 @@ pub trait Store: Send + Sync + 'static {
 
 pub type SharedStore = Arc<dyn Store>;
 
+/// The part of `key` that Redis Cluster hashes to choose the key's slot, when the key has
+/// one: the text between its first `{` and the first `}` after that, if not empty.
+pub fn hash_tag(key: &str) -> Option<&str> {
+    let (_, after_open) = key.split_once('{')?;
+    let (tag, _) = after_open.split_once('}')?;
+    (!tag.is_empty()).then_some(tag)
+}
+
+/// Whether two keys are sure to live in one cluster slot, so one script may touch both:
+/// they carry the same hash tag. Two keys without tags may share a slot by chance, which
+/// no caller may count on.
+pub fn share_a_slot(a: &str, b: &str) -> bool {
+    hash_tag(a).is_some() && hash_tag(a) == hash_tag(b)
+}
+
+/// The refusal of a two-key operation whose keys could land on different cluster nodes.
+fn keys_in_different_slots(operation: &str) -> StoreError {
+    StoreError::Protocol(format!(
+        "{operation} needs both keys in one cluster slot: give them the same hash tag"
+    ))
+}
+
 /// JSON helpers over any store, for callers that keep structured records.
 pub async fn get_json<T: serde::de::DeserializeOwned>(
     store: &dyn Store,
@@ -222,5 +244,33 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(
         Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|error| {
             StoreError::Protocol(format!("record {key:?} is unreadable: {error}"))
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_tag_is_the_first_braced_text_when_not_empty() {
+        assert_eq!(hash_tag("wa:{abc}:queue"), Some("abc"));
+        assert_eq!(hash_tag("{a}{b}"), Some("a"));
+        assert_eq!(hash_tag("x{a{b}c}"), Some("a{b"));
+        assert_eq!(
+            hash_tag("{}{a}"),
+            None,
+            "an empty first tag makes the key hash whole"
+        );
+        assert_eq!(hash_tag("events:outbound"), None);
+        assert_eq!(hash_tag("open{only"), None);
+        assert_eq!(hash_tag("close}{"), None);
+    }
+
+    #[test]
+    fn only_keys_with_one_tag_surely_share_a_slot() {
+        assert!(share_a_slot("wa:{c1}:seen:m1", "wa:{c1}:queue"));
+        assert!(!share_a_slot("wa:{c1}:seen:m1", "wa:{c2}:queue"));
+        assert!(!share_a_slot("seen:m1", "queue"));
+        assert!(!share_a_slot("same", "same"), "no tag: nothing to count on");
     }
 }

@@ -6,6 +6,12 @@
 //! connections from a small pool. Read-then-write operations (compare-and-swap, a counter
 //! with its window) are Lua scripts, so they are atomic on the server.
 //!
+//! The URL may name one server or a Redis Cluster: `connect` asks the server, and in a
+//! cluster every command goes to the node holding its key's slot. A script or command that
+//! touches two keys needs both in one slot, so the callers of the two-key operations give
+//! them a shared hash tag (`wa:{customer}:…`); the in-memory store refuses keys that could
+//! not share a slot, so a mistake fails in every test, not only against a cluster.
+//!
 //! Streams are not capped on append: an entry is removed only by a trim, which keeps every
 //! entry some consumer group has not handled. Acknowledgements trigger a trim now and then,
 //! so handled entries do not fill Redis.
@@ -21,16 +27,20 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::aio::{
+    ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection,
+};
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+use redis::cluster_async::ClusterConnection;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamPendingReply, StreamReadReply};
 use redis::{
-    AsyncConnectionConfig, Client, Cmd, ErrorKind, FromRedisValue, RedisError, RedisResult, Script,
-    ServerErrorKind, Value,
+    AsyncConnectionConfig, Client, Cmd, ErrorKind, FromRedisValue, Pipeline, RedisError,
+    RedisFuture, RedisResult, Script, ServerErrorKind, Value,
 };
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, timeout, timeout_at};
 
-use super::{Store, StoreError, StreamEntry};
+use super::{Store, StoreError, StreamEntry, keys_in_different_slots, share_a_slot};
 
 /// The longest any command may take, reconnection included, before the store is reported
 /// unavailable. Blocking reads get this on top of their block time.
@@ -230,14 +240,14 @@ static TRIM_HANDLED: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// A store over one Redis (or Valkey) server, every key under one prefix.
+/// A store over one Redis (or Valkey) server or a Redis Cluster, every key under one prefix.
 pub struct RedisStore {
     /// Shared by every command that answers at once; reconnects after a failure.
-    connection: ConnectionManager,
+    connection: Connection,
     /// Opens the dedicated connections of blocking reads.
-    client: Client,
+    opener: Opener,
     /// Dedicated connections not in use, kept so a polling worker reuses its socket.
-    idle_blocking: Mutex<Vec<MultiplexedConnection>>,
+    idle_blocking: Mutex<Vec<Connection>>,
     /// One permit per blocking read in flight, at most [`BLOCKING_CONNECTIONS`].
     blocking_permits: Semaphore,
     /// Put before every key, so tests and deployments can share one Redis.
@@ -281,30 +291,43 @@ impl TrimSchedule {
 
 impl RedisStore {
     /// Connects to `url` (`redis://[:password@]host[:port][/db]`) and checks that it answers.
-    /// Every key this store touches is `{prefix}{key}`.
+    /// When the server there is a cluster node, or `url` lists several nodes separated by
+    /// commas, the store works with the whole cluster. Every key this store touches is
+    /// `{prefix}{key}`.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
         let scrub = |error: RedisError| StoreError::Unavailable(without_password(error, url));
-        let client = Client::open(url).map_err(scrub)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(COMMAND_TIMEOUT))
-            .set_response_timeout(Some(COMMAND_TIMEOUT))
-            .set_number_of_retries(RECONNECT_RETRIES)
-            .set_max_delay(RECONNECT_MAX_DELAY);
-        let connection = within(
-            CONNECT_TIMEOUT,
-            client.get_connection_manager_with_config(config),
-        )
-        .await
-        .map_err(scrub)?;
+        let nodes: Vec<&str> = url.split(',').map(str::trim).collect();
+        let opener = match nodes.as_slice() {
+            [single] => {
+                let client = Client::open(*single).map_err(scrub)?;
+                if within(CONNECT_TIMEOUT, is_cluster_node(&client))
+                    .await
+                    .map_err(scrub)?
+                {
+                    Opener::cluster(&[*single]).map_err(scrub)?
+                } else {
+                    Opener::Single(client)
+                }
+            }
+            several => Opener::cluster(several).map_err(scrub)?,
+        };
+        let connection = within(CONNECT_TIMEOUT, opener.shared())
+            .await
+            .map_err(scrub)?;
 
         Ok(Self {
             connection,
-            client,
+            opener,
             idle_blocking: Mutex::new(Vec::new()),
             blocking_permits: Semaphore::new(BLOCKING_CONNECTIONS),
             prefix: prefix.to_owned(),
             trims: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Whether this store talks to a Redis Cluster, for logs and tests.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.opener, Opener::Cluster(_))
     }
 
     fn key(&self, key: &str) -> String {
@@ -401,24 +424,140 @@ impl RedisStore {
         }
     }
 
-    fn take_idle_connection(&self) -> Option<MultiplexedConnection> {
+    fn take_idle_connection(&self) -> Option<Connection> {
         self.idle_blocking
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop()
     }
 
-    async fn open_blocking_connection(&self) -> RedisResult<MultiplexedConnection> {
-        // No response timeout of its own: each read sets its deadline from its block time.
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(COMMAND_TIMEOUT))
-            .set_response_timeout(None);
-        within(
-            COMMAND_TIMEOUT,
-            self.client
-                .get_multiplexed_async_connection_with_config(&config),
-        )
-        .await
+    async fn open_blocking_connection(&self) -> RedisResult<Connection> {
+        within(COMMAND_TIMEOUT, self.opener.dedicated()).await
+    }
+}
+
+/// What opens connections: a client of one server, or of a cluster.
+enum Opener {
+    Single(Client),
+    Cluster(Box<ClusterClients>),
+}
+
+/// Two clients of one cluster, differing in how long a node may take to answer.
+struct ClusterClients {
+    /// Its connections give up on a node after [`COMMAND_TIMEOUT`].
+    shared: ClusterClient,
+    /// Its connections wait as long as a blocking read asks; each read sets its own deadline.
+    blocking: ClusterClient,
+}
+
+impl Opener {
+    /// A client of the cluster that `nodes` (URLs of some of its nodes) belong to.
+    fn cluster(nodes: &[&str]) -> RedisResult<Self> {
+        let builder = || {
+            ClusterClientBuilder::new(nodes.iter().copied())
+                .connection_timeout(COMMAND_TIMEOUT)
+                .retries(u32::try_from(RECONNECT_RETRIES).unwrap_or(u32::MAX))
+                .max_retry_wait(u64::try_from(RECONNECT_MAX_DELAY.as_millis()).unwrap_or(u64::MAX))
+        };
+        Ok(Self::Cluster(Box::new(ClusterClients {
+            shared: builder().response_timeout(COMMAND_TIMEOUT).build()?,
+            blocking: builder().build()?,
+        })))
+    }
+
+    /// The connection every quick command shares.
+    async fn shared(&self) -> RedisResult<Connection> {
+        match self {
+            Self::Single(client) => {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(COMMAND_TIMEOUT))
+                    .set_response_timeout(Some(COMMAND_TIMEOUT))
+                    .set_number_of_retries(RECONNECT_RETRIES)
+                    .set_max_delay(RECONNECT_MAX_DELAY);
+                let manager = client.get_connection_manager_with_config(config).await?;
+                Ok(Connection::Manager(manager))
+            }
+            Self::Cluster(clients) => Ok(Connection::Cluster(
+                clients.shared.get_async_connection().await?,
+            )),
+        }
+    }
+
+    /// A connection of its own for one blocking read at a time.
+    async fn dedicated(&self) -> RedisResult<Connection> {
+        match self {
+            Self::Single(client) => {
+                // No response timeout of its own: each read sets its deadline from its block
+                // time.
+                let config = AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(COMMAND_TIMEOUT))
+                    .set_response_timeout(None);
+                let connection = client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await?;
+                Ok(Connection::Dedicated(connection))
+            }
+            Self::Cluster(clients) => Ok(Connection::Cluster(
+                clients.blocking.get_async_connection().await?,
+            )),
+        }
+    }
+}
+
+/// Whether the server behind `client` runs in cluster mode, from its `INFO cluster`.
+async fn is_cluster_node(client: &Client) -> RedisResult<bool> {
+    let config = AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(COMMAND_TIMEOUT))
+        .set_response_timeout(Some(COMMAND_TIMEOUT));
+    let mut connection = client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await?;
+    let info: String = redis::cmd("INFO")
+        .arg("cluster")
+        .query_async(&mut connection)
+        .await?;
+    Ok(info.lines().any(|line| line.trim() == "cluster_enabled:1"))
+}
+
+/// One connection of whichever kind the store uses; scripts and commands run on any.
+#[derive(Clone)]
+enum Connection {
+    /// The shared connection to one server.
+    Manager(ConnectionManager),
+    /// A blocking read's own connection to one server.
+    Dedicated(MultiplexedConnection),
+    /// Connections to every node of a cluster, each command sent where its key lives.
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, command: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Manager(connection) => connection.req_packed_command(command),
+            Self::Dedicated(connection) => connection.req_packed_command(command),
+            Self::Cluster(connection) => connection.req_packed_command(command),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Manager(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Dedicated(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Manager(connection) => connection.get_db(),
+            Self::Dedicated(connection) => connection.get_db(),
+            Self::Cluster(connection) => connection.get_db(),
+        }
     }
 }
 
@@ -426,6 +565,7 @@ impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
+            .field("cluster", &self.is_cluster())
             .finish_non_exhaustive()
     }
 }
@@ -499,7 +639,11 @@ fn stream_entry(entry: StreamId) -> StreamEntry {
 #[async_trait]
 impl Store for RedisStore {
     fn backend(&self) -> &'static str {
-        "redis"
+        if self.is_cluster() {
+            "redis-cluster"
+        } else {
+            "redis"
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -588,6 +732,11 @@ impl Store for RedisStore {
         queue: &str,
         item: &[u8],
     ) -> Result<bool, StoreError> {
+        // A single server would take any two keys; refusing them everywhere keeps code that
+        // works here working on a cluster.
+        if !share_a_slot(dedupe_key, queue) {
+            return Err(keys_in_different_slots("queue_push_once"));
+        }
         let mut invocation = QUEUE_PUSH_ONCE.prepare_invoke();
         invocation
             .key(self.key(dedupe_key))
@@ -784,6 +933,9 @@ impl Store for RedisStore {
         stream: &str,
         payload: &[u8],
     ) -> Result<Option<String>, StoreError> {
+        if !share_a_slot(dedupe_key, stream) {
+            return Err(keys_in_different_slots("stream_append_once"));
+        }
         let mut invocation = STREAM_APPEND_ONCE.prepare_invoke();
         invocation
             .key(self.key(dedupe_key))

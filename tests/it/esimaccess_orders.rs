@@ -181,6 +181,54 @@ async fn a_supplier_error_then_success_is_retried_with_the_same_transaction_id()
     server.verify().await;
 }
 
+/// The supplier takes the order but answers after Bino stopped waiting, twice. eSIM Access
+/// treats a repeated `transactionId` as the same request, so every attempt must carry the
+/// same one: then however many calls it took, there is one order.
+#[tokio::test]
+async fn an_order_the_supplier_answers_too_late_is_retried_with_the_same_transaction_id() {
+    let server = supplier_mock().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/open/esim/order"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(order_accepted())
+                .set_delay(Duration::from_secs(2)),
+        )
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    mount_order_accepted(&server).await;
+    let app = app_against(&server, &[("ESIMACCESS_TIMEOUT_MS", "300")]).await;
+
+    let (status, body) = app.order(order_body("order-ea-1")).await;
+    let (again, repeated) = app.order(order_body("order-ea-1")).await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["providerOrderReference"], ORDER_NO);
+    assert_eq!(again, 200, "{repeated}");
+    assert_eq!(repeated["providerOrderReference"], ORDER_NO);
+    let sent: Vec<Value> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|request| request.url.path() == "/api/v1/open/esim/order")
+        .map(|request| serde_json::from_slice(&request.body).unwrap())
+        .collect();
+    assert_eq!(
+        sent.len(),
+        3,
+        "two late answers, then one in time: {sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .all(|order| order["transactionId"] == transaction_id("order-ea-1")),
+        "{sent:?}"
+    );
+    server.verify().await;
+}
+
 #[tokio::test]
 async fn a_refused_order_is_refused_again_on_retry_without_the_suppliers_words() {
     let server = supplier_mock().await;

@@ -3,6 +3,7 @@
 //! a clear 4xx with the error envelope (or a success), never a panic or a 5xx other than 503.
 
 use std::collections::BTreeMap;
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,8 +15,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::app::{
-    API_KEY, APP_SECRET, TestApp, WEBHOOK_TOKEN, assert_error, spawn_app, spawn_app_with,
+    API_KEY, APP_SECRET, OTHER_API_KEY, TestApp, VERIFY_TOKEN, WEBHOOK_TOKEN, assert_error,
+    spawn_app, spawn_app_with,
 };
+use crate::support::redis::{free_port, random_prefix, redis_url};
+use crate::support::serve::{Running, bino, wait_until_healthy};
 
 const STRIPE_WEBHOOK_SECRET: &str = "whsec_test_hostile";
 const ADMIN_KEY: &str = "test-admin-key";
@@ -323,10 +327,8 @@ async fn spawn_hostile_app() -> TestApp {
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ten_thousand_random_and_damaged_bodies_get_clear_answers_and_the_server_keeps_serving() {
-    let app = spawn_hostile_app().await;
-    // Seeded, so every run posts the same bodies.
+/// The test's bodies, dealt into one list per sender. Seeded, so every run posts the same.
+fn hostile_work() -> Vec<Vec<(Route, Vec<u8>)>> {
     let mut rng = StdRng::seed_from_u64(0x5EED_B1A0_2026_0001);
     let originals: Vec<Vec<Vec<u8>>> = ROUTES.iter().map(|route| originals(*route)).collect();
     let mut work: Vec<Vec<(Route, Vec<u8>)>> = vec![Vec::new(); CONCURRENCY];
@@ -336,12 +338,36 @@ async fn ten_thousand_random_and_damaged_bodies_get_clear_answers_and_the_server
         let body = mutate(&bases[rng.random_range(0..bases.len())], &mut rng);
         work[n % CONCURRENCY].push((ROUTES[which], body));
     }
+    work
+}
 
-    let started = Instant::now();
-    let address = Arc::new(app.address.clone());
+/// What the server answered to a round of bodies.
+#[derive(Default)]
+struct Round {
+    statuses: BTreeMap<u16, usize>,
+    faults: Vec<(Route, String)>,
+    /// Bodies sent a second time because a pooled connection had been closed.
+    resent: usize,
+}
+
+impl Round {
+    fn assert_clear(&self) {
+        assert!(
+            self.faults.is_empty(),
+            "{} faults, first: {:?}",
+            self.faults.len(),
+            &self.faults[..self.faults.len().min(10)]
+        );
+        assert_eq!(self.statuses.values().sum::<usize>(), BODIES);
+    }
+}
+
+/// Posts every body of [`hostile_work`] to the server at `address`, one sender per list.
+async fn post_all(address: &str, client: &reqwest::Client) -> Round {
+    let address = Arc::new(address.to_owned());
     let mut tasks = tokio::task::JoinSet::new();
-    for share in work {
-        let (client, address) = (app.client.clone(), Arc::clone(&address));
+    for share in hostile_work() {
+        let (client, address) = (client.clone(), Arc::clone(&address));
         tasks.spawn(async move {
             let mut seen: Vec<(u16, Option<(Route, String)>)> = Vec::new();
             let mut resent = 0_usize;
@@ -365,27 +391,32 @@ async fn ten_thousand_random_and_damaged_bodies_get_clear_answers_and_the_server
             (seen, resent)
         });
     }
-    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
-    let mut faults: Vec<(Route, String)> = Vec::new();
-    let mut resent = 0;
+    let mut round = Round::default();
     while let Some(share) = tasks.join_next().await {
-        let (seen, share_resent) = share.expect("no sender panicked");
-        resent += share_resent;
+        let (seen, resent) = share.expect("no sender panicked");
+        round.resent += resent;
         for (status, fault) in seen {
-            *statuses.entry(status).or_default() += 1;
-            faults.extend(fault);
+            *round.statuses.entry(status).or_default() += 1;
+            round.faults.extend(fault);
         }
     }
-    let elapsed = started.elapsed();
-    println!("posted {BODIES} bodies in {elapsed:?} ({resent} sent again); statuses: {statuses:?}");
+    round
+}
 
-    assert!(
-        faults.is_empty(),
-        "{} faults, first: {:?}",
-        faults.len(),
-        &faults[..faults.len().min(10)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_thousand_random_and_damaged_bodies_get_clear_answers_and_the_server_keeps_serving() {
+    let app = spawn_hostile_app().await;
+
+    let started = Instant::now();
+    let round = post_all(&app.address, &app.client).await;
+    println!(
+        "posted {BODIES} bodies in {:?} ({} sent again); statuses: {:?}",
+        started.elapsed(),
+        round.resent,
+        round.statuses
     );
-    assert_eq!(statuses.values().sum::<usize>(), BODIES);
+
+    round.assert_clear();
     let (status, body) = app.search(json!({"locationCode": "JP"})).await;
     assert_eq!(status, 200, "{body}");
     assert!(
@@ -394,6 +425,79 @@ async fn ten_thousand_random_and_damaged_bodies_get_clear_answers_and_the_server
             .is_some_and(|plans| !plans.is_empty()),
         "{body}"
     );
+}
+
+/// The same bodies three times over to a real `bino serve`: its resident memory levels off
+/// after the first round instead of growing with every body, so hostile traffic cannot
+/// exhaust it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_real_server_keeps_its_memory_bounded_under_hostile_bodies() {
+    let port = free_port();
+    let redis = redis_url().await;
+    let prefix = random_prefix();
+    let listen = format!("127.0.0.1:{port}");
+    let api_keys = format!("{API_KEY},{OTHER_API_KEY}");
+    let mut child = Running(
+        bino(
+            &["serve"],
+            &[
+                ("BINO_LISTEN", &listen),
+                ("BINO_REDIS_URL", &redis),
+                ("BINO_REDIS_PREFIX", &prefix),
+                ("BINO_API_KEYS", &api_keys),
+                ("BINO_SUPPLIER_WEBHOOK_TOKEN", WEBHOOK_TOKEN),
+                ("BINO_WHATSAPP_APP_SECRET", APP_SECRET),
+                ("BINO_WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN),
+                ("BINO_PAYMENTS", "stripe"),
+                ("BINO_STRIPE_SECRET_KEY", "sk_test_hostile"),
+                ("BINO_STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET),
+                ("BINO_STRIPE_BASE_URL", "http://127.0.0.1:9"),
+                ("BINO_PUBLIC_URL", "https://bino.example"),
+                ("BINO_ADMIN_KEY", ADMIN_KEY),
+                ("BINO_API_RATE_PER_SECOND", "100000"),
+                ("BINO_API_RATE_BURST", "1000000"),
+                ("RUST_LOG", "error"),
+            ],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("bino starts"),
+    );
+    let base = format!("http://{listen}");
+    let client = reqwest::Client::new();
+    wait_until_healthy(&client, &base).await;
+    let pid = child.0.id();
+
+    let idle = resident_kib(pid);
+    let mut after_rounds = Vec::new();
+    for _ in 0..3 {
+        let round = post_all(&base, &client).await;
+        round.assert_clear();
+        after_rounds.push(resident_kib(pid));
+    }
+    println!(
+        "resident memory of bino serve: {} KiB idle, {after_rounds:?} KiB after each round \
+         of {BODIES} hostile bodies",
+        idle
+    );
+
+    let growth_after_first = after_rounds[2].saturating_sub(after_rounds[0]);
+    assert!(
+        growth_after_first < 8 * 1024,
+        "rounds two and three added {growth_after_first} KiB: {after_rounds:?}"
+    );
+    child.kill();
+}
+
+/// The resident set of process `pid`, from `/proc`.
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc is readable");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
 }
 
 #[tokio::test]

@@ -218,7 +218,7 @@ async fn an_event_announced_again_is_not_delivered_again() {
         .await
         .unwrap();
     for request in &first {
-        let seen = format!("events:seen:{}", header(request, "bino-event-id"));
+        let seen = bino::events::published_mark(header(request, "bino-event-id"));
         app.app.store.delete(&seen).await.unwrap();
     }
     app.app

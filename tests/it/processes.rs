@@ -1,5 +1,5 @@
 //! Real `bino serve` processes over one private Redis: killed mid-load, restarted, and
-//! two sharing the work. Replies are counted at the Graph mock, one per message.
+//! two sharing the work, on one server and on a Redis Cluster. Replies are counted at the Graph mock, one per message.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 
 use crate::support::chat::graph_mock;
-use crate::support::redis::{RedisServer, free_port, random_prefix};
+use crate::support::redis::{RedisServer, free_port, random_prefix, redis_cluster_nodes};
 use crate::support::serve::{
     BinoProcess, MessageRef, assert_repeats_only_from_interrupted_turns, post_signed, repeated,
     replies, reply_counts, settled_replies,
@@ -137,13 +137,55 @@ async fn a_process_killed_mid_load_loses_no_accepted_message_once_restarted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_redis_answer_each_message_once_and_in_order() {
-    let started = Instant::now();
     let redis = RedisServer::start();
+    two_processes_answer_each_message_once_and_in_order(redis.url(), redis.url(), "one redis")
+        .await;
+    redis.stop();
+}
+
+/// The same on a three-node cluster: a customer's keys move together by their hash tag,
+/// wherever the cluster puts them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_a_redis_cluster_answer_each_message_once_and_in_order() {
+    let nodes = redis_cluster_nodes().await;
+    // One process finds the cluster from a node, the other is given the list of nodes.
+    let prefix =
+        two_processes_answer_each_message_once_and_in_order(&nodes[0], &nodes.join(","), "cluster")
+            .await;
+
+    // Customers' keys spread over the nodes: each node holds some of this run's keys.
+    let keys_per_node: Vec<usize> = nodes
+        .iter()
+        .map(|node| keys_on_node(node, &prefix))
+        .collect();
+    println!("cluster: keys of this run per node {keys_per_node:?}");
+    assert!(
+        keys_per_node.iter().all(|keys| *keys > 0),
+        "some node holds none of the keys: {keys_per_node:?}"
+    );
+}
+
+/// How many keys under `prefix` the node at `url` holds itself (not the whole cluster).
+fn keys_on_node(url: &str, prefix: &str) -> usize {
+    let listed = std::process::Command::new("redis-cli")
+        .args(["-u", url, "--scan", "--pattern", &format!("{prefix}*")])
+        .output()
+        .expect("could not run redis-cli");
+    assert!(listed.status.success(), "redis-cli --scan failed");
+    String::from_utf8_lossy(&listed.stdout).lines().count()
+}
+
+async fn two_processes_answer_each_message_once_and_in_order(
+    left_url: &str,
+    right_url: &str,
+    label: &str,
+) -> String {
+    let started = Instant::now();
     let graph = graph_mock().await;
     let prefix = random_prefix();
     let (left, right) = tokio::join!(
-        BinoProcess::start(free_port(), redis.url(), &prefix, &graph),
-        BinoProcess::start(free_port(), redis.url(), &prefix, &graph),
+        BinoProcess::start(free_port(), left_url, &prefix, &graph),
+        BinoProcess::start(free_port(), right_url, &prefix, &graph),
     );
     let bases = [left.base.clone(), right.base.clone()];
     let client = reqwest::Client::new();
@@ -186,7 +228,7 @@ async fn two_processes_on_one_redis_answer_each_message_once_and_in_order() {
         })
         .collect();
     println!(
-        "two processes: {} deliveries posted in {:.1} s, {} answered 200; {} replies, {} \
+        "two processes ({label}): {} deliveries posted in {:.1} s, {} answered 200; {} replies, {} \
          missing, {} repeated, {} travellers answered out of order; {:.1} s",
         statuses.len(),
         posted_in.as_secs_f64(),
@@ -205,5 +247,5 @@ async fn two_processes_on_one_redis_answer_each_message_once_and_in_order() {
         "answered out of order: travellers {out_of_order:?}"
     );
     drop((left, right));
-    redis.stop();
+    prefix
 }

@@ -1,5 +1,6 @@
-//! One contract for every [`Store`]: each test runs against `MemoryStore` and against
-//! `RedisStore` on a real Redis, so which backend a process picks never changes behaviour.
+//! One contract for every [`Store`]: each test runs against `MemoryStore`, against
+//! `RedisStore` on a real Redis and against `RedisStore` on a three-node Redis Cluster, so
+//! which backend a process picks never changes behaviour.
 //!
 //! Tests that wait on time use short TTLs and idle times with real sleeps, because Redis
 //! keeps its own clock.
@@ -10,9 +11,10 @@ use std::time::{Duration, Instant};
 use bino::store::{MemoryStore, RedisStore, SharedStore, Store, StoreError, StreamEntry};
 use tokio::task::JoinSet;
 
-use crate::support::redis::{RedisServer, free_port, random_prefix, redis_url};
+use crate::support::redis::{RedisServer, free_port, random_prefix, redis_cluster_url, redis_url};
 
-/// Instantiates each contract test twice, as `memory::<name>` and `redis::<name>`.
+/// Instantiates each contract test three times, as `memory::<name>`, `redis::<name>` and
+/// `redis_cluster::<name>` (a local three-node cluster).
 macro_rules! store_contract {
     ($($name:ident),+ $(,)?) => {
         mod memory {
@@ -29,6 +31,15 @@ macro_rules! store_contract {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name(super::redis_store().await).await;
+                }
+            )+
+        }
+
+        mod redis_cluster {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::redis_cluster_store().await).await;
                 }
             )+
         }
@@ -68,6 +79,7 @@ store_contract!(
     queue_push_once_queues_an_item_once_per_dedupe_key_until_it_expires,
     only_one_of_twenty_concurrent_pushes_with_one_dedupe_key_queues,
     stream_append_once_appends_once_per_dedupe_key_and_remembers_the_entry,
+    two_key_operations_refuse_keys_without_one_hash_tag,
     a_stream_range_pages_after_an_entry_without_a_group,
     dropping_old_entries_keeps_the_recent_ones_whatever_the_groups,
     a_sorted_set_orders_members_by_score_and_keeps_one_score_each,
@@ -81,6 +93,14 @@ fn memory_store() -> SharedStore {
 
 async fn redis_store() -> SharedStore {
     Arc::new(connect_redis(&random_prefix()).await)
+}
+
+async fn redis_cluster_store() -> SharedStore {
+    let store = RedisStore::connect(&redis_cluster_url().await, &random_prefix())
+        .await
+        .expect("the test cluster does not answer");
+    assert!(store.is_cluster(), "the store did not see a cluster");
+    Arc::new(store)
 }
 
 async fn connect_redis(prefix: &str) -> RedisStore {
@@ -823,67 +843,95 @@ async fn delete_if_removes_only_the_expected_value(store: SharedStore) {
 
 async fn a_queue_hands_out_items_front_first_and_removes_only_the_front(store: SharedStore) {
     let ttl = Duration::from_secs(60);
-    assert_eq!(store.queue_front("q").await.unwrap(), None);
-    assert_eq!(store.queue_len("q").await.unwrap(), 0);
+    assert_eq!(store.queue_front("{q}:queue").await.unwrap(), None);
+    assert_eq!(store.queue_len("{q}:queue").await.unwrap(), 0);
     for (dedupe, item) in [
-        ("d1", &b"first"[..]),
-        ("d2", b"second"),
-        ("d3", b"\x00\xff"),
+        ("{q}:seen:d1", &b"first"[..]),
+        ("{q}:seen:d2", b"second"),
+        ("{q}:seen:d3", b"\x00\xff"),
     ] {
-        assert!(store.queue_push_once(dedupe, ttl, "q", item).await.unwrap());
+        assert!(
+            store
+                .queue_push_once(dedupe, ttl, "{q}:queue", item)
+                .await
+                .unwrap()
+        );
     }
-    assert_eq!(store.queue_len("q").await.unwrap(), 3);
+    assert_eq!(store.queue_len("{q}:queue").await.unwrap(), 3);
     assert_eq!(
-        store.queue_front("q").await.unwrap().as_deref(),
+        store.queue_front("{q}:queue").await.unwrap().as_deref(),
         Some(&b"first"[..]),
         "reading the front leaves it in place"
     );
     assert_eq!(
-        store.queue_front("q").await.unwrap().as_deref(),
+        store.queue_front("{q}:queue").await.unwrap().as_deref(),
         Some(&b"first"[..])
     );
 
     assert!(
-        !store.queue_remove_front("q", b"second").await.unwrap(),
+        !store
+            .queue_remove_front("{q}:queue", b"second")
+            .await
+            .unwrap(),
         "an item behind the front is not removed"
     );
-    assert!(store.queue_remove_front("q", b"first").await.unwrap());
-    assert!(store.queue_remove_front("q", b"second").await.unwrap());
+    assert!(
+        store
+            .queue_remove_front("{q}:queue", b"first")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .queue_remove_front("{q}:queue", b"second")
+            .await
+            .unwrap()
+    );
     assert_eq!(
-        store.queue_front("q").await.unwrap().as_deref(),
+        store.queue_front("{q}:queue").await.unwrap().as_deref(),
         Some(&b"\x00\xff"[..])
     );
-    assert!(store.queue_remove_front("q", b"\x00\xff").await.unwrap());
-    assert_eq!(store.queue_len("q").await.unwrap(), 0);
-    assert!(!store.queue_remove_front("q", b"first").await.unwrap());
+    assert!(
+        store
+            .queue_remove_front("{q}:queue", b"\x00\xff")
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.queue_len("{q}:queue").await.unwrap(), 0);
+    assert!(
+        !store
+            .queue_remove_front("{q}:queue", b"first")
+            .await
+            .unwrap()
+    );
 }
 
 async fn queue_push_once_queues_an_item_once_per_dedupe_key_until_it_expires(store: SharedStore) {
     let ttl = Duration::from_millis(250);
     assert!(
         store
-            .queue_push_once("seen:m1", ttl, "q", b"m1")
+            .queue_push_once("{q}:seen:m1", ttl, "{q}:queue", b"m1")
             .await
             .unwrap()
     );
     assert!(
         !store
-            .queue_push_once("seen:m1", ttl, "q", b"m1")
+            .queue_push_once("{q}:seen:m1", ttl, "{q}:queue", b"m1")
             .await
             .unwrap()
     );
-    assert_eq!(store.queue_len("q").await.unwrap(), 1);
+    assert_eq!(store.queue_len("{q}:queue").await.unwrap(), 1);
 
     tokio::time::sleep(Duration::from_millis(350)).await;
 
     assert!(
         store
-            .queue_push_once("seen:m1", ttl, "q", b"m1")
+            .queue_push_once("{q}:seen:m1", ttl, "{q}:queue", b"m1")
             .await
             .unwrap(),
         "the dedupe key expired, so the item is new again"
     );
-    assert_eq!(store.queue_len("q").await.unwrap(), 2);
+    assert_eq!(store.queue_len("{q}:queue").await.unwrap(), 2);
 }
 
 async fn only_one_of_twenty_concurrent_pushes_with_one_dedupe_key_queues(store: SharedStore) {
@@ -893,9 +941,9 @@ async fn only_one_of_twenty_concurrent_pushes_with_one_dedupe_key_queues(store: 
         calls.spawn(async move {
             store
                 .queue_push_once(
-                    "seen:dup",
+                    "{dup}:seen",
                     Duration::from_secs(60),
-                    "dup-queue",
+                    "{dup}:queue",
                     format!("copy-{caller}").as_bytes(),
                 )
                 .await
@@ -910,7 +958,7 @@ async fn only_one_of_twenty_concurrent_pushes_with_one_dedupe_key_queues(store: 
         .count();
 
     assert_eq!(queued, 1);
-    assert_eq!(store.queue_len("dup-queue").await.unwrap(), 1);
+    assert_eq!(store.queue_len("{dup}:queue").await.unwrap(), 1);
 }
 
 async fn stream_append_once_appends_once_per_dedupe_key_and_remembers_the_entry(
@@ -919,27 +967,48 @@ async fn stream_append_once_appends_once_per_dedupe_key_and_remembers_the_entry(
     let ttl = Duration::from_secs(60);
 
     let first = store
-        .stream_append_once("seen:e1", ttl, "log", b"e1")
+        .stream_append_once("{log}:seen:e1", ttl, "{log}", b"e1")
         .await
         .unwrap();
     let again = store
-        .stream_append_once("seen:e1", ttl, "log", b"e1 again")
+        .stream_append_once("{log}:seen:e1", ttl, "{log}", b"e1 again")
         .await
         .unwrap();
     let other = store
-        .stream_append_once("seen:e2", ttl, "log", b"e2")
+        .stream_append_once("{log}:seen:e2", ttl, "{log}", b"e2")
         .await
         .unwrap();
 
     let first = first.expect("the first append goes through");
     assert_eq!(again, None);
     assert!(other.is_some());
-    assert_eq!(store.stream_len("log").await.unwrap(), 2);
+    assert_eq!(store.stream_len("{log}").await.unwrap(), 2);
     assert_eq!(
-        store.get("seen:e1").await.unwrap().as_deref(),
+        store.get("{log}:seen:e1").await.unwrap().as_deref(),
         Some(first.as_bytes()),
         "the mark holds the entry's id"
     );
+}
+
+async fn two_key_operations_refuse_keys_without_one_hash_tag(store: SharedStore) {
+    let ttl = Duration::from_secs(60);
+    for (dedupe, target) in [
+        ("seen:m1", "queue"),
+        ("{a}:seen", "{b}:queue"),
+        ("{}:seen", "{}:queue"),
+    ] {
+        let pushed = store.queue_push_once(dedupe, ttl, target, b"m1").await;
+        assert!(
+            matches!(pushed, Err(StoreError::Protocol(_))),
+            "{dedupe} and {target} could be on two cluster nodes: {pushed:?}"
+        );
+        let appended = store.stream_append_once(dedupe, ttl, target, b"e1").await;
+        assert!(
+            matches!(appended, Err(StoreError::Protocol(_))),
+            "{dedupe} and {target} could be on two cluster nodes: {appended:?}"
+        );
+        assert_eq!(store.get(dedupe).await.unwrap(), None, "nothing was marked");
+    }
 }
 
 async fn a_stream_range_pages_after_an_entry_without_a_group(store: SharedStore) {

@@ -3,7 +3,8 @@
 //! Tests use `BINO_TEST_REDIS_URL` when it is set (CI with a Redis service); otherwise the
 //! first test that asks starts one `redis-server` on a free port, without persistence.
 //! Every test gets its own key prefix, so tests running in parallel never see each other's
-//! keys and nothing needs flushing.
+//! keys and nothing needs flushing. Tests of scale-out also get a three-node Redis Cluster,
+//! started the same way the first time one asks.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -17,6 +18,15 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The server shared by this test binary, started by the first test that asks.
 static SHARED: OnceLock<RedisServer> = OnceLock::new();
+
+/// The cluster shared by this test binary, started by the first test that asks.
+static SHARED_CLUSTER: OnceLock<RedisCluster> = OnceLock::new();
+
+/// Nodes of the test cluster: the fewest masters `redis-cli --cluster create` accepts.
+const CLUSTER_NODES: usize = 3;
+
+/// How long a new cluster gets to agree on its slots.
+const CLUSTER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A `redis-server` run by this test process, killed when the process exits.
 pub struct RedisServer {
@@ -40,6 +50,25 @@ pub async fn redis_url() -> String {
         .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
 }
 
+/// The URL of one node of a three-node Redis Cluster; Bino finds the other nodes from it.
+pub async fn redis_cluster_url() -> String {
+    redis_cluster_nodes().await.swap_remove(0)
+}
+
+/// The URLs of the nodes of a Redis Cluster: `BINO_TEST_REDIS_CLUSTER_URL` (comma-separated,
+/// or one node), or a three-node cluster started once for this test binary.
+pub async fn redis_cluster_nodes() -> Vec<String> {
+    if let Ok(urls) = std::env::var("BINO_TEST_REDIS_CLUSTER_URL") {
+        return urls.split(',').map(str::to_owned).collect();
+    }
+    tokio::task::spawn_blocking(|| {
+        let cluster = SHARED_CLUSTER.get_or_init(RedisCluster::start);
+        cluster.nodes.iter().map(|node| node.url.clone()).collect()
+    })
+    .await
+    .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
+}
+
 /// A key prefix no other test uses.
 pub fn random_prefix() -> String {
     format!("test:{}:", uuid::Uuid::new_v4())
@@ -49,6 +78,11 @@ impl RedisServer {
     /// Starts a server of its own, for a test that needs to stop it; most tests share the
     /// one behind [`redis_url`].
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server of its own with more `redis-server` options.
+    fn start_with(options: &[&str]) -> Self {
         ensure_redis_server_is_installed();
         let port = free_port();
 
@@ -61,6 +95,7 @@ impl RedisServer {
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .args(["--loglevel", "warning"])
+            .args(options)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -93,6 +128,92 @@ impl RedisServer {
         if let Err(reason) = wait_until(STARTUP_TIMEOUT, refused) {
             panic!("redis-server on port {} did not stop: {reason}", self.port);
         }
+    }
+}
+
+/// Three masters, no replicas, each slot range on one node; killed when the tests end, like
+/// [`RedisServer`].
+pub struct RedisCluster {
+    nodes: Vec<RedisServer>,
+    /// Holds each node's `nodes.conf`, which cluster mode insists on writing.
+    _config_dir: tempfile::TempDir,
+}
+
+impl RedisCluster {
+    fn start() -> Self {
+        let config_dir = tempfile::tempdir().expect("no temporary directory for the cluster");
+        let dir = config_dir
+            .path()
+            .to_str()
+            .expect("temporary path is not UTF-8");
+        let nodes: Vec<RedisServer> = (0..CLUSTER_NODES)
+            .map(|node| {
+                let config_file = format!("nodes-{node}.conf");
+                RedisServer::start_with(&[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    &config_file,
+                    "--dir",
+                    dir,
+                ])
+            })
+            .collect();
+
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|node| format!("127.0.0.1:{}", node.port))
+            .collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("could not run redis-cli to create the cluster");
+        assert!(
+            created.status.success(),
+            "redis-cli --cluster create failed: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+
+        // Creation returns once slots are assigned; nodes learn of each other by gossip a
+        // moment later, and until then a command may be refused with CLUSTERDOWN.
+        for node in &nodes {
+            let agreed = wait_until(CLUSTER_TIMEOUT, || cluster_state_ok(node.port));
+            if let Err(reason) = agreed {
+                panic!("cluster node on port {} is not ready: {reason}", node.port);
+            }
+        }
+        Self {
+            nodes,
+            _config_dir: config_dir,
+        }
+    }
+}
+
+/// Succeeds once the node on `port` reports every slot served (`cluster_state:ok`) and
+/// knows all its peers.
+fn cluster_state_ok(port: u16) -> std::io::Result<()> {
+    let info = Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "cluster", "info"])
+        .output()?;
+    let info = String::from_utf8_lossy(&info.stdout);
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|line| line.trim().strip_prefix(name)?.strip_prefix(':'))
+            .map(str::to_owned)
+    };
+    let known = CLUSTER_NODES.to_string();
+    if field("cluster_state").as_deref() == Some("ok")
+        && field("cluster_known_nodes").as_deref() == Some(known.as_str())
+    {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "cluster_state {:?}, known nodes {:?}",
+            field("cluster_state"),
+            field("cluster_known_nodes")
+        )))
     }
 }
 
