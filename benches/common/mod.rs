@@ -28,11 +28,15 @@ impl BenchRedis {
         })
     }
 
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A store over this Redis under a fresh key prefix, so runs never see each other.
     pub async fn store(&self) -> SharedStore {
         let prefix = format!("bench:{}:", uuid::Uuid::new_v4().simple());
         Arc::new(
-            RedisStore::connect(&self.url, &prefix)
+            RedisStore::connect(self.url(), &prefix)
                 .await
                 .expect("redis answers"),
         )

@@ -12,6 +12,7 @@
 //! run twice, which orders tolerate (one order per id) and a reply rarely shows.
 
 pub mod channel;
+mod record;
 pub mod step;
 #[cfg(test)]
 mod step_tests;
@@ -219,7 +220,7 @@ impl Bot {
     async fn load(&self, customer: &str) -> Result<(Option<Vec<u8>>, Saved), StoreError> {
         let bytes = self.store.get(&Self::conversation_key(customer)).await?;
         let saved = match &bytes {
-            Some(bytes) => serde_json::from_slice(bytes).unwrap_or_else(|error| {
+            Some(bytes) => record::decode(bytes).unwrap_or_else(|error| {
                 // A record from an incompatible version: start afresh rather than fail
                 // every turn of this customer.
                 tracing::warn!(%error, "stored conversation unreadable; starting afresh");
@@ -236,7 +237,7 @@ impl Bot {
         previous: Option<&[u8]>,
         saved: &Saved,
     ) -> Result<bool, StoreError> {
-        let bytes = serde_json::to_vec(saved).expect("a conversation serialises");
+        let bytes = record::encode(saved);
         self.store
             .compare_and_swap(
                 &Self::conversation_key(customer),
@@ -1255,14 +1256,10 @@ fn top_up_offer(plan: &catalog::Plan, language: Language) -> Offer {
 }
 
 /// Country codes as the traveller reads them; a code without a name stays as it is.
-fn country_names(codes: &[String], language: Language) -> Vec<String> {
+fn country_names(codes: &[CountryCode], language: Language) -> Vec<String> {
     codes
         .iter()
-        .map(|code| {
-            code.parse::<CountryCode>()
-                .map(|country| country.name_in(language.code()))
-                .unwrap_or_else(|_| code.clone())
-        })
+        .map(|country| country.name_in(language.code()))
         .collect()
 }
 

@@ -73,6 +73,13 @@ impl fmt::Display for CountryCode {
     }
 }
 
+/// A code equals its text, so lists of codes read plainly in comparisons.
+impl PartialEq<&str> for CountryCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl Serialize for CountryCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())

@@ -124,39 +124,32 @@ impl Package {
     /// "1 GB for 7 DAY(s)", "500 MB/day for 5 DAY(s)": a title that reads the same for
     /// every supplier's naming habits.
     pub fn title(&self) -> String {
-        let volume = format_volume(self.volume_bytes);
-        let per_day = if self.allowance.is_daily() {
-            "/day"
-        } else {
-            ""
-        };
+        use std::fmt::Write;
+
         let unit = match self.validity_unit {
             ValidityUnit::Day => "DAY",
             ValidityUnit::Month => "MONTH",
         };
+        // Written into one buffer: a search titles every plan it returns.
+        let mut title = String::with_capacity(32);
         if self.allowance == DataAllowance::DailyUnlimited {
-            return format!("Unlimited for {} {unit}(s)", self.validity);
+            title.push_str("Unlimited");
+        } else {
+            write_volume(&mut title, self.volume_bytes);
+            if self.allowance.is_daily() {
+                title.push_str("/day");
+            }
         }
-        format!("{volume}{per_day} for {} {unit}(s)", self.validity)
+        let _ = write!(title, " for {} {unit}(s)", self.validity);
+        title
     }
 
     /// The package seen by a buyer, with the margin added to its cost.
     pub fn to_plan(&self, margin_percent: u32) -> Plan {
-        let locations_covered = match self.scope {
-            CoverageScope::Global => "Global".to_owned(),
-            CoverageScope::Regional => self.region_code.clone().unwrap_or_else(|| {
-                self.countries
-                    .iter()
-                    .map(CountryCode::as_str)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            }),
-            CoverageScope::Country => self
-                .countries
-                .iter()
-                .map(CountryCode::as_str)
-                .collect::<Vec<_>>()
-                .join(","),
+        let locations_covered = match (self.scope, &self.region_code) {
+            (CoverageScope::Global, _) => "Global".to_owned(),
+            (CoverageScope::Regional, Some(region)) => region.clone(),
+            _ => self.country_list(),
         };
         Plan {
             package_code: self.package_code.clone(),
@@ -169,11 +162,7 @@ impl Package {
             validity_duration: self.validity,
             validity_unit: self.validity_unit,
             locations_covered,
-            covered_countries: self
-                .countries
-                .iter()
-                .map(|c| c.as_str().to_owned())
-                .collect(),
+            covered_countries: self.countries.clone(),
             speed: self.speed.clone(),
             is_top_up_supported: self.top_up_supported,
             active_type: self.activation,
@@ -182,18 +171,40 @@ impl Package {
     }
 }
 
+impl Package {
+    /// The countries as `JP,KR`, sized up front.
+    fn country_list(&self) -> String {
+        let mut list = String::with_capacity(self.countries.len() * 3);
+        for (index, country) in self.countries.iter().enumerate() {
+            if index > 0 {
+                list.push(',');
+            }
+            list.push_str(country.as_str());
+        }
+        list
+    }
+}
+
 /// "1 GB", "500 MB", "1.5 GB": binary units, as the supplier names them.
 pub fn format_volume(bytes: u64) -> String {
-    if bytes >= GIB {
+    let mut volume = String::with_capacity(8);
+    write_volume(&mut volume, bytes);
+    volume
+}
+
+fn write_volume(out: &mut String, bytes: u64) {
+    use std::fmt::Write;
+
+    let _ = if bytes >= GIB {
         let tenths = (bytes * 10 + GIB / 2) / GIB;
         if tenths % 10 == 0 {
-            format!("{} GB", tenths / 10)
+            write!(out, "{} GB", tenths / 10)
         } else {
-            format!("{}.{} GB", tenths / 10, tenths % 10)
+            write!(out, "{}.{} GB", tenths / 10, tenths % 10)
         }
     } else {
-        format!("{} MB", (bytes + MIB / 2) / MIB)
-    }
+        write!(out, "{} MB", (bytes + MIB / 2) / MIB)
+    };
 }
 
 /// A plan of the public contract: what a business or a traveller is offered.
@@ -216,7 +227,8 @@ pub struct Plan {
     /// One country code, a region code, or "Global".
     pub locations_covered: String,
     /// Every ISO country code the plan works in.
-    pub covered_countries: Vec<String>,
+    #[schema(value_type = Vec<String>, example = json!(["JP"]))]
+    pub covered_countries: Vec<CountryCode>,
     pub speed: Option<String>,
     pub is_top_up_supported: bool,
     #[serde(rename = "activeType")]

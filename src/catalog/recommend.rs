@@ -27,7 +27,8 @@ pub struct Recommendation {
     #[serde(flatten)]
     pub plan: Plan,
     /// The requested countries this plan covers.
-    pub covers: Vec<String>,
+    #[schema(value_type = Vec<String>, example = json!(["JP"]))]
+    pub covers: Vec<CountryCode>,
     /// True when the plan covers every requested country.
     pub covers_whole_trip: bool,
     /// True when validity and data meet what the traveller asked for.
@@ -49,73 +50,92 @@ pub fn recommend(
     needs: &TripNeeds,
     margin_percent: u32,
 ) -> Vec<Recommendation> {
-    let mut seen = HashSet::new();
-    let mut offers: Vec<(Recommendation, u64)> = packages
+    let mut seen = HashSet::with_capacity(packages.len());
+    let mut offers: Vec<Candidate> = packages
         .iter()
         .filter(|pkg| seen.insert(pkg.package_code.as_str()))
-        .filter_map(|pkg| offer(pkg, needs, margin_percent))
+        .filter_map(|pkg| candidate(pkg, needs, margin_percent))
         .collect();
 
-    if offers.iter().any(|(offer, _)| offer.fits) {
-        offers.retain(|(offer, _)| offer.fits);
+    if offers.iter().any(|offer| offer.fits) {
+        offers.retain(|offer| offer.fits);
     }
-    if needs.unlimited
-        && offers
-            .iter()
-            .any(|(offer, _)| offer.plan.data_allowance == DataAllowance::DailyUnlimited)
-    {
-        offers.retain(|(offer, _)| offer.plan.data_allowance == DataAllowance::DailyUnlimited);
+    let daily_unlimited = |offer: &Candidate| offer.pkg.allowance == DataAllowance::DailyUnlimited;
+    if needs.unlimited && offers.iter().any(daily_unlimited) {
+        offers.retain(daily_unlimited);
     }
 
     // Whole-trip plans first, then by price; the cheapest of each group stays first and
     // the others follow by price per byte.
-    offers.sort_by(|(a, a_bytes), (b, b_bytes)| {
+    offers.sort_by(|a, b| {
         b.covers_whole_trip
             .cmp(&a.covers_whole_trip)
             .then_with(|| {
-                price_per_byte(a.trip_price, *a_bytes).cmp(&price_per_byte(b.trip_price, *b_bytes))
+                price_per_byte(a.trip_price, a.trip_bytes)
+                    .cmp(&price_per_byte(b.trip_price, b.trip_bytes))
             })
             .then_with(|| a.trip_price.cmp(&b.trip_price))
-            .then_with(|| a.plan.package_code.cmp(&b.plan.package_code))
+            .then_with(|| a.pkg.package_code.cmp(&b.pkg.package_code))
     });
     for group in [true, false] {
-        let start = offers
-            .iter()
-            .position(|(o, _)| o.covers_whole_trip == group);
-        let end = offers
-            .iter()
-            .rposition(|(o, _)| o.covers_whole_trip == group);
+        let start = offers.iter().position(|o| o.covers_whole_trip == group);
+        let end = offers.iter().rposition(|o| o.covers_whole_trip == group);
         if let (Some(start), Some(end)) = (start, end) {
             let cheapest = (start..=end)
                 .min_by(|&i, &j| {
                     offers[i]
-                        .0
                         .trip_price
-                        .cmp(&offers[j].0.trip_price)
+                        .cmp(&offers[j].trip_price)
                         .then(i.cmp(&j))
                 })
                 .unwrap_or(start);
             offers[start..=cheapest].rotate_right(1);
         }
     }
-    offers.into_iter().map(|(offer, _)| offer).collect()
+    // Plans are built last, for the offers kept: building one is most of an offer's cost.
+    offers
+        .into_iter()
+        .map(|offer| Recommendation {
+            plan: offer.pkg.to_plan(margin_percent),
+            covers: offer.covers,
+            covers_whole_trip: offer.covers_whole_trip,
+            fits: offer.fits,
+            period_days: offer.period_days,
+            trip_price: offer.trip_price,
+        })
+        .collect()
 }
 
-/// The offer of one package for the trip, with the data it gives over the trip, or
-/// `None` when it covers none of the requested countries.
-fn offer(pkg: &Package, needs: &TripNeeds, margin_percent: u32) -> Option<(Recommendation, u64)> {
-    let covers: Vec<String> = needs
+/// How one package serves the trip, before it is turned into a plan.
+struct Candidate<'a> {
+    pkg: &'a Package,
+    covers: Vec<CountryCode>,
+    covers_whole_trip: bool,
+    fits: bool,
+    period_days: Option<u32>,
+    trip_price: Money,
+    /// The data it gives over the trip.
+    trip_bytes: u64,
+}
+
+/// How `pkg` serves the trip, or `None` when it covers none of the requested countries.
+fn candidate<'a>(
+    pkg: &'a Package,
+    needs: &TripNeeds,
+    margin_percent: u32,
+) -> Option<Candidate<'a>> {
+    let covers: Vec<CountryCode> = needs
         .countries
         .iter()
-        .filter(|country| pkg.countries.contains(country))
-        .map(|country| country.as_str().to_owned())
+        // A package lists its countries sorted.
+        .filter(|country| pkg.countries.binary_search(country).is_ok())
+        .copied()
         .collect();
     if covers.is_empty() && !needs.countries.is_empty() {
         return None;
     }
     let covers_whole_trip = covers.len() == needs.countries.len();
 
-    let plan = pkg.to_plan(margin_percent);
     let daily = pkg.allowance.is_daily();
     let trip_days = needs.days.unwrap_or(1).max(1);
     let period_days = (daily && needs.days.is_some()).then_some(trip_days);
@@ -123,7 +143,7 @@ fn offer(pkg: &Package, needs: &TripNeeds, margin_percent: u32) -> Option<(Recom
     let trip_price = if daily {
         (pkg.cost * trip_days).with_margin(margin_percent)
     } else {
-        plan.price
+        pkg.cost.with_margin(margin_percent)
     };
     let trip_bytes = if daily {
         pkg.volume_bytes.saturating_mul(u64::from(trip_days))
@@ -134,15 +154,15 @@ fn offer(pkg: &Package, needs: &TripNeeds, margin_percent: u32) -> Option<(Recom
     let long_enough = daily || needs.days.is_none_or(|days| pkg.validity_days() >= days);
     let enough_data = pkg.allowance == DataAllowance::DailyUnlimited
         || needs.data_bytes.is_none_or(|need| trip_bytes >= need);
-    let recommendation = Recommendation {
-        plan,
+    Some(Candidate {
+        pkg,
         covers,
         covers_whole_trip,
         fits: long_enough && enough_data,
         period_days,
         trip_price,
-    };
-    Some((recommendation, trip_bytes))
+        trip_bytes,
+    })
 }
 
 /// Price per byte as a comparable integer (price in units per TiB), so no float is needed.

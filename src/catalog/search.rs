@@ -64,23 +64,25 @@ pub fn search(packages: &[Package], filters: &SearchFilters, margin_percent: u32
         })
         .filter(|pkg| match (&speed, &pkg.speed) {
             (None, _) => true,
-            (Some(wanted), Some(offered)) => offered.to_ascii_uppercase().contains(wanted),
+            (Some(wanted), Some(offered)) => contains_ignoring_ascii_case(offered, wanted),
             (Some(_), None) => false,
         })
         .map(|pkg| (pkg, pkg.cost.with_margin(margin_percent)))
         .filter(|(_, price)| filters.max_price.is_none_or(|max| *price <= max))
         .collect();
 
+    // Unstable sorts are as good as stable ones here: every comparison ends on the package
+    // code, so only copies of one package can compare equal.
     match filters.sort {
-        SortOrder::Price => matching.sort_by(|(a, pa), (b, pb)| {
+        SortOrder::Price => matching.sort_unstable_by(|(a, pa), (b, pb)| {
             pa.cmp(pb).then_with(|| a.package_code.cmp(&b.package_code))
         }),
-        SortOrder::PricePerGb => matching.sort_by(|(a, pa), (b, pb)| {
+        SortOrder::PricePerGb => matching.sort_unstable_by(|(a, pa), (b, pb)| {
             compare_price_per_byte(*pa, total_bytes(a), *pb, total_bytes(b))
                 .then_with(|| pa.cmp(pb))
                 .then_with(|| a.package_code.cmp(&b.package_code))
         }),
-        SortOrder::Validity => matching.sort_by(|(a, pa), (b, pb)| {
+        SortOrder::Validity => matching.sort_unstable_by(|(a, pa), (b, pb)| {
             b.validity_days()
                 .cmp(&a.validity_days())
                 .then_with(|| pa.cmp(pb))
@@ -92,6 +94,16 @@ pub fn search(packages: &[Package], filters: &SearchFilters, margin_percent: u32
         .into_iter()
         .map(|(pkg, _)| pkg.to_plan(margin_percent))
         .collect()
+}
+
+/// Whether `wanted` (upper case) occurs in `text` in any case, without a copy of `text`:
+/// a speed filter looks at every package.
+fn contains_ignoring_ascii_case(text: &str, wanted: &str) -> bool {
+    wanted.is_empty()
+        || text
+            .as_bytes()
+            .windows(wanted.len())
+            .any(|window| window.eq_ignore_ascii_case(wanted.as_bytes()))
 }
 
 /// Data over the whole validity: a daily allowance counts once per day.

@@ -477,9 +477,8 @@ async fn a_real_server_keeps_its_memory_bounded_under_hostile_bodies() {
         after_rounds.push(resident_kib(pid));
     }
     println!(
-        "resident memory of bino serve: {} KiB idle, {after_rounds:?} KiB after each round \
-         of {BODIES} hostile bodies",
-        idle
+        "resident memory of bino serve: {idle} KiB idle, {after_rounds:?} KiB after each \
+         round of {BODIES} hostile bodies"
     );
 
     let growth_after_first = after_rounds[2].saturating_sub(after_rounds[0]);

@@ -5,8 +5,15 @@
 //! by deleting up to two of its letters, and a word is looked up under its own deletes.
 //! Two strings within edit distance `d` share a delete of at most `d` letters each, so the
 //! candidates found are all the names worth checking with the exact distance.
+//!
+//! A long name has hundreds of deletes and there are thousands of names in many
+//! languages, so a delete is kept as its 64-bit hash, pointing into one flat array of
+//! names, rather than as a string with a list of its own: a few megabytes instead of tens,
+//! and two allocations in all instead of two per delete. Two deletes hashing alike only
+//! add a candidate, which the exact distance then turns down.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Shortest name that may be misspelt; shorter names are too easily another word
 /// ("Mali" and "mail", "Iran" and "ran").
@@ -30,8 +37,10 @@ pub(super) fn allowed_edits(letters: usize) -> usize {
 /// Names by their deletes.
 pub(super) struct FuzzyIndex {
     names: Vec<(String, u32)>,
-    /// Each delete and the names (indices into `names`) that produce it.
-    deletes: HashMap<String, Vec<u32>>,
+    /// The hash of each delete, and where in `owners` the names producing it are.
+    deletes: HashMap<u64, (u32, u32)>,
+    /// Indices into `names`, those of one delete side by side.
+    owners: Vec<u32>,
 }
 
 /// The best name for a word, or the sign that several names were equally close.
@@ -49,18 +58,42 @@ pub(super) enum Nearest {
 
 impl FuzzyIndex {
     pub fn build(names: Vec<(String, u32)>) -> FuzzyIndex {
-        let mut deletes: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut pairs: Vec<(u64, u32)> = Vec::new();
         let mut scratch = Vec::new();
         for (index, (name, _)) in names.iter().enumerate() {
             scratch.clear();
             deletes_of(name, allowed_edits(letters(name)), &mut scratch);
-            scratch.sort();
-            scratch.dedup();
-            for delete in scratch.drain(..) {
-                deletes.entry(delete).or_default().push(index as u32);
-            }
+            pairs.extend(scratch.iter().map(|delete| (hash_of(delete), index as u32)));
         }
-        FuzzyIndex { names, deletes }
+        pairs.sort_unstable();
+        pairs.dedup();
+
+        // Sized once: growing would hold the old table and the new at once, for a moment
+        // twice the memory the index keeps.
+        let distinct = 1 + pairs
+            .windows(2)
+            .filter(|pair| pair[0].0 != pair[1].0)
+            .count();
+        let mut deletes: HashMap<u64, (u32, u32)> = HashMap::with_capacity(distinct);
+        let mut owners = Vec::with_capacity(pairs.len());
+        for (hash, owner) in pairs {
+            let at = owners.len() as u32;
+            let (_, count) = deletes.entry(hash).or_insert((at, 0));
+            *count += 1;
+            owners.push(owner);
+        }
+        FuzzyIndex {
+            names,
+            deletes,
+            owners,
+        }
+    }
+
+    /// The names that produce a delete hashing to `hash`.
+    fn names_under(&self, hash: u64) -> &[u32] {
+        self.deletes.get(&hash).map_or(&[], |&(start, count)| {
+            &self.owners[start as usize..(start + count) as usize]
+        })
     }
 
     /// The name nearest to `word` (folded, ASCII letters and spaces) within the edits its
@@ -82,9 +115,7 @@ impl FuzzyIndex {
         let mut scratch = Vec::new();
         deletes_of(word, budget, &mut scratch);
         for delete in &scratch {
-            if let Some(found) = self.deletes.get(delete.as_str()) {
-                candidates.extend_from_slice(found);
-            }
+            candidates.extend_from_slice(self.names_under(hash_of(delete)));
         }
         candidates.sort_unstable();
         candidates.dedup();
@@ -119,6 +150,13 @@ impl FuzzyIndex {
             None => Nearest::None,
         }
     }
+}
+
+/// A delete's key in the index.
+fn hash_of(delete: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    delete.hash(&mut hasher);
+    hasher.finish()
 }
 
 fn letters(text: &str) -> usize {
