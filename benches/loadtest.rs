@@ -379,7 +379,11 @@ fn text_delivery(from: &str, id: &str, text: &str) -> Vec<u8> {
 /// A delivery or read receipt for a message bino sent, as Meta sends it.
 fn receipt_delivery(n: usize) -> Vec<u8> {
     let recipient = format!("1888{:07}", n / 2);
-    let status = if n % 2 == 0 { "delivered" } else { "read" };
+    let status = if n.is_multiple_of(2) {
+        "delivered"
+    } else {
+        "read"
+    };
     json!({
         "object": "whatsapp_business_account",
         "entry": [{"id": "120000000000001", "changes": [{"field": "messages", "value": {

@@ -712,6 +712,12 @@ impl Turn<'_, '_> {
             }
             return;
         }
+        // Travellers type a button's words ("buy") or its place as often as they tap it.
+        if self.conversation.stage == Stage::ConfirmingPlan
+            && let Some(id) = self.typed_summary_button(body)
+        {
+            return self.choice(&id);
+        }
         // Anything else may name a destination; the search says whether it does.
         self.actions.push(Action::Search {
             text: body.to_owned(),
@@ -983,6 +989,12 @@ impl Turn<'_, '_> {
                 ("starts", Arg::Text(&starts)),
             ],
         );
+        let buttons = self.summary_buttons(menu);
+        self.send(Reply::Buttons { body, buttons });
+    }
+
+    /// The buttons under a plan's summary, as ids and labels.
+    fn summary_buttons(&self, menu: u32) -> Vec<(String, String)> {
         let mut buttons = vec![
             (format!("buy:{menu}"), self.text_of("button-buy", &[])),
             (
@@ -997,7 +1009,26 @@ impl Turn<'_, '_> {
                 self.text_of("button-change-destination", &[]),
             ));
         }
-        self.send(Reply::Buttons { body, buttons });
+        buttons
+    }
+
+    /// The summary button `body` names by its label ("buy") or its place ("1"), if any.
+    fn typed_summary_button(&self, body: &str) -> Option<String> {
+        let typed = words::normalise(body);
+        let buttons = self.summary_buttons(self.conversation.menu);
+        let by_place = typed
+            .trim_end_matches('.')
+            .parse::<usize>()
+            .ok()
+            .and_then(|number| number.checked_sub(1))
+            .and_then(|index| buttons.get(index));
+        by_place
+            .or_else(|| {
+                buttons
+                    .iter()
+                    .find(|(_, label)| words::normalise(label) == typed)
+            })
+            .map(|(id, _)| id.clone())
     }
 
     fn buy(&mut self) {

@@ -1854,6 +1854,33 @@ fn random_conversations_never_panic_never_go_silent_and_only_buy_on_buy() {
 }
 
 #[test]
+fn a_summary_button_typed_by_its_words_or_place_acts_as_the_tap() {
+    for typed in ["Buy", "buy!", " BUY ", "1"] {
+        let mut chat = chat_at(At::ConfirmingPlan);
+        let actions = chat.step(text(typed));
+        assert_eq!(orders_placed(&actions).len(), 1, "{typed:?}: {actions:#?}");
+    }
+
+    let mut chat = chat_at(At::ConfirmingPlan);
+    chat.conversation.language = Language::Es;
+    let actions = chat.step(text("Comprar"));
+    assert_eq!(orders_placed(&actions).len(), 1, "{actions:#?}");
+
+    let mut chat = chat_at(At::ConfirmingPlan);
+    let actions = chat.step(text("2"));
+    assert!(orders_placed(&actions).is_empty());
+    assert!(
+        has_list(&actions),
+        "the second button shows the plans: {actions:#?}"
+    );
+    assert_eq!(chat.stage(), &Stage::ChoosingPlan);
+
+    let mut chat = chat_at(At::ConfirmingPlan);
+    let actions = chat.step(text("9"));
+    assert!(orders_placed(&actions).is_empty(), "{actions:#?}");
+}
+
+#[test]
 fn a_typed_row_number_picks_that_plan_and_a_wrong_one_is_explained() {
     let mut chat = chat_at(At::ChoosingPlan);
     let offers = chat.conversation.offers.clone();

@@ -197,7 +197,7 @@ fn write_volume(out: &mut String, bytes: u64) {
 
     let _ = if bytes >= GIB {
         let tenths = (bytes * 10 + GIB / 2) / GIB;
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             write!(out, "{} GB", tenths / 10)
         } else {
             write!(out, "{}.{} GB", tenths / 10, tenths % 10)

@@ -87,7 +87,7 @@ impl fmt::Display for Money {
         let abs = self.0.unsigned_abs();
         let dollars = abs / UNITS_PER_DOLLAR as u64;
         let fraction = abs % UNITS_PER_DOLLAR as u64;
-        if fraction % UNITS_PER_CENT as u64 == 0 {
+        if fraction.is_multiple_of(UNITS_PER_CENT as u64) {
             write!(f, "{sign}{dollars}.{:02}", fraction / UNITS_PER_CENT as u64)
         } else {
             write!(f, "{sign}{dollars}.{fraction:04}")

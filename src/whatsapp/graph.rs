@@ -538,10 +538,10 @@ impl GraphClient {
                 error.detail = mask(&self.scrub(&error.detail, recipient));
                 error
             });
-        if let (Err(error), Some(key)) = (&result, pacing_key) {
-            if error.class == ErrorClass::PairRateLimited {
-                self.pace(key);
-            }
+        if let (Err(error), Some(key)) = (&result, pacing_key)
+            && error.class == ErrorClass::PairRateLimited
+        {
+            self.pace(key);
         }
 
         record_attempt(operation, &result, started.elapsed());

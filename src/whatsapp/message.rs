@@ -409,13 +409,13 @@ fn build_row(
     // Two rows may share a title on purpose (their descriptions differ); only a clash made by
     // shortening two different titles loses information.
     let original = row.title.trim();
-    if let Some(earlier) = titles.insert(title.clone(), original.to_owned()) {
-        if earlier != original {
-            return Err(BuildError::DuplicateTitle {
-                field: "row title",
-                title,
-            });
-        }
+    if let Some(earlier) = titles.insert(title.clone(), original.to_owned())
+        && earlier != original
+    {
+        return Err(BuildError::DuplicateTitle {
+            field: "row title",
+            title,
+        });
     }
     Ok(Row {
         id,

@@ -497,13 +497,13 @@ fn counted(tokens: &Tokens, start: usize) -> Option<Found> {
             ),
             _ => false,
         };
-        if joins && tokens.kind(next + 1) == Kind::Number {
-            if let Some(upper) = number_value(tokens.norm(next + 1)) {
-                if upper > value {
-                    value = upper;
-                    next += 2;
-                }
-            }
+        if joins
+            && tokens.kind(next + 1) == Kind::Number
+            && let Some(upper) = number_value(tokens.norm(next + 1))
+            && upper > value
+        {
+            value = upper;
+            next += 2;
         }
     }
     if next >= tokens.len() {

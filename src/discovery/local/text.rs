@@ -223,18 +223,18 @@ pub(super) fn tokenize(text: &str) -> Tokens {
                  tokens: &mut Vec<Token>,
                  end: usize,
                  sentence_start: &mut bool| {
-        if let Some((kind, norm_start, span_start, capitalized)) = open.take() {
-            if folded.len() > norm_start {
-                tokens.push(Token {
-                    kind,
-                    norm: norm_start..folded.len(),
-                    span: span_start..end,
-                    capitalized,
-                    sentence_start: *sentence_start,
-                    all_caps: text[span_start..end].chars().all(|c| !c.is_lowercase()),
-                });
-                *sentence_start = false;
-            }
+        if let Some((kind, norm_start, span_start, capitalized)) = open.take()
+            && folded.len() > norm_start
+        {
+            tokens.push(Token {
+                kind,
+                norm: norm_start..folded.len(),
+                span: span_start..end,
+                capitalized,
+                sentence_start: *sentence_start,
+                all_caps: text[span_start..end].chars().all(|c| !c.is_lowercase()),
+            });
+            *sentence_start = false;
         }
     };
 

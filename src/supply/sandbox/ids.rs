@@ -67,7 +67,7 @@ pub(super) fn is_luhn_valid(number: &str) -> bool {
         .enumerate()
         .map(|(position, byte)| luhn_term(u32::from(byte - b'0'), position % 2 == 1))
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn luhn_term(digit: u32, doubled: bool) -> u32 {
