@@ -37,7 +37,10 @@ use bino::whatsapp::payload;
 use bino::whatsapp::signature::SignatureVerifier;
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;
-use serde_json::{Value, json};
+
+mod common;
+
+use common::text_delivery;
 
 const APP_SECRET: &str = "bench-app-secret";
 const PHONE_NUMBER_ID: &str = "106540352242922";
@@ -109,46 +112,27 @@ fn parsed_messages(body: &[u8]) -> usize {
     parsed.updates.len()
 }
 
-/// A delivery shaped like Meta's: one entry, one `messages` change, `messages` text
-/// messages from as many travellers, with their contacts.
+/// A delivery with `messages` text messages, each from a traveller of its own.
 fn delivery(messages: usize) -> Vec<u8> {
-    let senders: Vec<String> = (0..messages).map(|n| format!("1555000{n:04}")).collect();
-    let contacts: Vec<Value> = senders
-        .iter()
-        .map(|from| json!({"profile": {"name": "Test Traveller"}, "wa_id": from}))
-        .collect();
-    let items: Vec<Value> = senders
-        .iter()
-        .enumerate()
-        .map(|(n, from)| {
-            json!({
-                "from": from,
-                "id": format!("wamid.HBgLMTU1NTAwMDEyMzQVAgASGBQzQTRBNjVFRkQ3{n:06}"),
-                "timestamp": "1764000000",
-                "type": "text",
-                "text": {"body": "eSIM for Japan and Korea, 10 days"}
-            })
+    let items: Vec<(String, String)> = (0..messages)
+        .map(|n| {
+            (
+                format!("1555000{n:04}"),
+                format!("wamid.HBgLMTU1NTAwMDEyMzQVAgASGBQzQTRBNjVFRkQ3{n:06}"),
+            )
         })
         .collect();
-    serde_json::to_vec(&json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "102290129340398",
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {
-                        "display_phone_number": "15550009999",
-                        "phone_number_id": PHONE_NUMBER_ID
-                    },
-                    "contacts": contacts,
-                    "messages": items
-                }
-            }]
-        }]
-    }))
-    .expect("json serialises")
+    let borrowed: Vec<(&str, &str, &str)> = items
+        .iter()
+        .map(|(from, id)| {
+            (
+                from.as_str(),
+                id.as_str(),
+                "eSIM for Japan and Korea, 10 days",
+            )
+        })
+        .collect();
+    text_delivery(PHONE_NUMBER_ID, &borrowed)
 }
 
 fn bench_step(c: &mut Criterion) {

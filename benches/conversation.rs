@@ -29,7 +29,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 mod common;
 
-use common::{BenchRedis, print_percentiles};
+use common::{BenchRedis, print_percentiles, text_delivery};
 
 const STEPS: usize = 20_000;
 const TRAVELLERS: usize = 300;
@@ -202,7 +202,8 @@ async fn bench_turns(label: &str, store: SharedStore) {
         let mut samples = Vec::with_capacity(TRAVELLERS);
         for traveller in 0..TRAVELLERS + 20 {
             let from = format!("1555{traveller:07}");
-            let body = delivery(&from, &format!("wamid.{turn}-{traveller}"), text);
+            let id = format!("wamid.{turn}-{traveller}");
+            let body = text_delivery(PHONE_NUMBER_ID, &[(&from, &id, text)]);
             let signature = SignatureVerifier::sign(APP_SECRET, &body);
             let started = Instant::now();
             let response = client
@@ -236,19 +237,4 @@ async fn bench_turns(label: &str, store: SharedStore) {
     shutdown.cancel();
     workers.abort_all();
     server.abort();
-}
-
-fn delivery(from: &str, id: &str, text: &str) -> Vec<u8> {
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "120000000000001", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550009999", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Test Traveller"}, "wa_id": from}],
-            "messages": [{"from": from, "id": id, "timestamp": chrono::Utc::now().timestamp().to_string(),
-                          "type": "text", "text": {"body": text}}]
-        }}]}]
-    })
-    .to_string()
-    .into_bytes()
 }

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 mod common;
 
-use common::{BenchRedis, print_percentiles};
+use common::{BenchRedis, print_percentiles, text_delivery};
 
 const DELIVERIES: usize = 2_000;
 const APP_SECRET: &str = "bench-app-secret";
@@ -104,27 +104,10 @@ async fn post(client: &reqwest::Client, address: &str, body: &[u8], signature: &
 
 /// A one-message delivery shaped like Meta's, with message id `n`.
 fn delivery(n: usize) -> Vec<u8> {
-    serde_json::json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "102290129340398",
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {"display_phone_number": "15550009999", "phone_number_id": "106540352242922"},
-                    "contacts": [{"profile": {"name": "Test Traveller"}, "wa_id": format!("1555{:07}", n % 500)}],
-                    "messages": [{
-                        "from": format!("1555{:07}", n % 500),
-                        "id": format!("wamid.BENCH{n:012}"),
-                        "timestamp": "1764000000",
-                        "type": "text",
-                        "text": {"body": "eSIM for Japan and Korea, 10 days"}
-                    }]
-                }
-            }]
-        }]
-    })
-    .to_string()
-    .into_bytes()
+    let from = format!("1555{:07}", n % 500);
+    let id = format!("wamid.BENCH{n:012}");
+    text_delivery(
+        "106540352242922",
+        &[(&from, &id, "eSIM for Japan and Korea, 10 days")],
+    )
 }

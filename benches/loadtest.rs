@@ -34,11 +34,9 @@ use bino::whatsapp::signature::SignatureVerifier;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-// Shared by every benchmark; this one needs only the Redis.
-#[allow(dead_code)]
 mod common;
 
-use common::BenchRedis;
+use common::{BenchRedis, text_delivery};
 
 const APP_SECRET: &str = "loadtest-app-secret";
 const PHONE_NUMBER_ID: &str = "110200330044005";
@@ -79,7 +77,7 @@ async fn main() {
     let warm = graph.expect("15559999999");
     bino.post_signed(
         &client,
-        &text_delivery("15559999999", "wamid.warm", "Japan, 10 days"),
+        &one_text("15559999999", "wamid.warm", "Japan, 10 days"),
     )
     .await;
     tokio::time::timeout(Duration::from_secs(10), warm)
@@ -113,7 +111,7 @@ async fn main() {
     let best_receipts = ingest_series(&bino, dir.path(), receipt_delivery).await;
     println!("ingest, inbound messages (p99 limit {INGEST_P99_LIMIT:?}):");
     let best_messages = ingest_series(&bino, dir.path(), |n| {
-        text_delivery(&format!("1{n:010}"), &format!("wamid.load-in-{n}"), "hi")
+        one_text(&format!("1{n:010}"), &format!("wamid.load-in-{n}"), "hi")
     })
     .await;
 
@@ -171,7 +169,7 @@ async fn run_turns(bino: &Bino, graph: &GraphStandIn) -> usize {
     for traveller in 0..total {
         ticks.tick().await;
         let from = format!("1777{traveller:07}");
-        let body = text_delivery(
+        let body = one_text(
             &from,
             &format!("wamid.turn-{traveller}"),
             "eSIM for Japan, 10 days",
@@ -361,19 +359,8 @@ fn wrk_percentile(report: &str, label: &str) -> Option<Duration> {
 }
 
 /// A one-message delivery as Meta sends it.
-fn text_delivery(from: &str, id: &str, text: &str) -> Vec<u8> {
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "120000000000001", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550009999", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Test Traveller"}, "wa_id": from}],
-            "messages": [{"from": from, "id": id, "timestamp": chrono::Utc::now().timestamp().to_string(),
-                          "type": "text", "text": {"body": text}}]
-        }}]}]
-    })
-    .to_string()
-    .into_bytes()
+fn one_text(from: &str, id: &str, text: &str) -> Vec<u8> {
+    text_delivery(PHONE_NUMBER_ID, &[(from, id, text)])
 }
 
 /// A delivery or read receipt for a message bino sent, as Meta sends it.

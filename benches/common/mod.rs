@@ -1,4 +1,7 @@
-//! What the benchmarks share: a throwaway Redis and percentile printing.
+//! What the benchmarks share: a throwaway Redis, webhook bodies and percentile printing.
+
+// Each benchmark is its own crate and uses only part of this module.
+#![allow(dead_code)]
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -91,4 +94,32 @@ fn start_redis() -> Option<(Child, String)> {
         std::thread::sleep(Duration::from_millis(50));
     }
     None
+}
+
+/// A WhatsApp delivery shaped like Meta's: one entry and one `messages` change carrying a
+/// text message (and its sender's contact) for each `(from, message id, text)`.
+pub fn text_delivery(phone_number_id: &str, messages: &[(&str, &str, &str)]) -> Vec<u8> {
+    let now = chrono::Utc::now().timestamp().to_string();
+    let contacts: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|(from, _, _)| serde_json::json!({"profile": {"name": "Test Traveller"}, "wa_id": from}))
+        .collect();
+    let items: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|(from, id, text)| {
+            serde_json::json!({"from": from, "id": id, "timestamp": now, "type": "text",
+                               "text": {"body": text}})
+        })
+        .collect();
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "120000000000001", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550009999", "phone_number_id": phone_number_id},
+            "contacts": contacts,
+            "messages": items
+        }}]}]
+    })
+    .to_string()
+    .into_bytes()
 }
