@@ -294,7 +294,7 @@ impl Reader<'_> {
                 "an address such as 127.0.0.1:8080",
                 SocketAddr::from(([127, 0, 0, 1], 8080)),
             ),
-            redis_url: self.secret("REDIS_URL"),
+            redis_url: self.redis_url(),
             redis_prefix: self.get("REDIS_PREFIX").unwrap_or("bino:").to_owned(),
             supplier,
             esimaccess,
@@ -391,6 +391,32 @@ impl Reader<'_> {
     fn secret(&self, name: &str) -> Option<SecretString> {
         self.get(name)
             .map(|value| SecretString::from(value.to_owned()))
+    }
+
+    /// `BINO_REDIS_URL`: one URL, or a cluster's nodes separated by commas. Each is checked
+    /// here so a typo is reported with the other settings; the value is never quoted, as
+    /// it may hold a password.
+    fn redis_url(&mut self) -> Option<SecretString> {
+        let url = self.secret("REDIS_URL")?;
+        let value = url.expose_secret();
+        if value.is_empty() {
+            return Some(url);
+        }
+        let nodes: Vec<&str> = value.split(',').map(str::trim).collect();
+        for (position, node) in nodes.iter().enumerate() {
+            if redis::parse_redis_url(node).is_none() {
+                let which = if nodes.len() == 1 {
+                    String::new()
+                } else {
+                    format!(" (entry {} of {})", position + 1, nodes.len())
+                };
+                self.problems.push(format!(
+                    "BINO_REDIS_URL{which} must be a redis:// or rediss:// URL, \
+                     such as redis://localhost:6379"
+                ));
+            }
+        }
+        Some(url)
     }
 
     fn required_secret(&mut self, name: &str, because: &str) -> Option<SecretString> {
@@ -531,6 +557,43 @@ mod tests {
         );
         assert_eq!(settings.api_keys.len(), 2);
         assert!(!settings.uses_sandbox_api_key());
+    }
+
+    #[test]
+    fn a_redis_url_or_list_of_nodes_is_checked_without_quoting_it() {
+        for good in [
+            "redis://127.0.0.1:6379",
+            "rediss://:pw@cache.example:6380/0",
+            "redis://127.0.0.1:7000, redis://127.0.0.1:7001",
+        ] {
+            let settings = Settings::from_vars(vars(&[("REDIS_URL", good)]));
+            assert!(settings.is_ok(), "{good}");
+        }
+        for (bad, says) in [
+            ("garbage", "BINO_REDIS_URL must be"),
+            (
+                "redis://:s3cret@127.0.0.1:1,garbage",
+                "BINO_REDIS_URL (entry 2 of 2)",
+            ),
+            (
+                "redis://:s3cret@127.0.0.1:1,",
+                "BINO_REDIS_URL (entry 2 of 2)",
+            ),
+        ] {
+            let error = Settings::from_vars(vars(&[("REDIS_URL", bad), ("MARGIN_PERCENT", "abc")]))
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(error.contains(says), "{bad}: {error}");
+            assert!(
+                error.contains("BINO_MARGIN_PERCENT"),
+                "reported together: {error}"
+            );
+            assert!(
+                !error.contains("s3cret") && !error.contains("garbage"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+/// The characters of a caller's value an error message may quote back: the first few
+/// dozen, and how many more there were. An error that echoes a megabyte back helps no one.
+pub fn excerpt(text: &str) -> String {
+    const QUOTED_CHARS: usize = 40;
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.to_owned(),
+        Some((cut, _)) => {
+            let more = text[cut..].chars().count();
+            format!("{}… ({more} more characters)", &text[..cut])
+        }
+    }
+}
+
 /// A string, a number written as text, or nothing. Empty strings count as nothing.
 pub fn opt_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     Ok(match Value::deserialize(deserializer)? {
@@ -120,6 +133,16 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_keeps_short_values_and_cuts_long_ones_on_a_character() {
+        assert_eq!(excerpt("JP"), "JP");
+        let forty = "é".repeat(40);
+        assert_eq!(excerpt(&forty), forty);
+        let long = format!("{forty}日本語");
+        assert_eq!(excerpt(&long), format!("{forty}… (3 more characters)"));
+        assert!(excerpt(&"x".repeat(900_000)).len() < 80);
+    }
 
     #[derive(Deserialize)]
     struct Sample {

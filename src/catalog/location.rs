@@ -60,7 +60,7 @@ impl FromStr for CountryCode {
             upper
         };
         if upper.len() != 2 || keshvar::Alpha2::try_from(upper.as_str()).is_err() {
-            return Err(InvalidLocation::Unknown(text.to_owned()));
+            return Err(InvalidLocation::Unknown(crate::wire::excerpt(text)));
         }
         let bytes = upper.as_bytes();
         Ok(CountryCode([bytes[0], bytes[1]]))

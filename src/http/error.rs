@@ -4,11 +4,13 @@
 //! say what was wrong with the request. Internals (store errors, supplier answers, panics)
 //! are logged, never sent.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::{StatusCode, header};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use utoipa::ToSchema;
 
 use crate::orders::OrderError;
@@ -116,11 +118,7 @@ impl From<JsonRejection> for ApiError {
                         .trim_start_matches("Failed to parse the request body as JSON: ")
                 ),
             ),
-            JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as JSON with Content-Type: application/json",
-            ),
+            JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
             // The same answer as a raw body gets: 413 only when the body is too large.
             JsonRejection::BytesRejection(rejection) => ApiError::from(rejection),
             other => ApiError::bad_request("invalid_body", other.body_text()),
@@ -205,9 +203,60 @@ pub struct ApiPath<T>(pub T);
 pub struct ApiQuery<T>(pub T);
 
 /// `axum::Json` whose rejections are [`ApiError`]s.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !has_json_content_type(request.headers()) {
+            return Err(unsupported_media_type());
+        }
+        let bytes = Bytes::from_request(request, state).await?;
+        match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            // serde_json files some type mismatches (a number where a name of a fixed set
+            // belongs) under syntax; valid JSON of the wrong shape is the caller's schema
+            // mistake, not malformed JSON.
+            Err(JsonRejection::JsonSyntaxError(error)) if is_valid_json(&bytes) => {
+                Err(ApiError::unprocessable(format!(
+                    "request body does not match the schema: {}",
+                    error
+                        .body_text()
+                        .trim_start_matches("Failed to parse the request body as JSON: ")
+                )))
+            }
+            Err(rejection) => Err(rejection.into()),
+        }
+    }
+}
+
+/// Whether `bytes` are JSON text: UTF-8 (which skipping a value does not check) and
+/// well formed.
+fn is_valid_json(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| serde_json::from_str::<IgnoredAny>(text).is_ok())
+}
+
+/// `application/json` or any `application/*+json`, as `axum::Json` accepts.
+fn has_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<mime::Mime>().ok())
+        .is_some_and(|mime| {
+            mime.type_() == "application"
+                && (mime.subtype() == "json"
+                    || mime.suffix().is_some_and(|suffix| suffix == "json"))
+        })
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "send the body as JSON with Content-Type: application/json",
+    )
+}
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {

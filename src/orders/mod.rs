@@ -876,6 +876,9 @@ impl OrderService {
         result?;
 
         if updated.status == OrderStatus::Submitted {
+            // TODO: these follow-up writes are not part of the record's swap; if the store
+            // fails here the caller gets 503 for an order the supplier took, and until it
+            // retries with the same id the order is not polled or announced as submitted.
             let reference = updated.provider_order_reference.clone().unwrap_or_default();
             self.store
                 .set(
@@ -920,7 +923,10 @@ impl OrderService {
         let mut items = Vec::with_capacity(request.items.len());
         let mut kinds = Vec::with_capacity(request.items.len());
         for (index, wanted) in request.items.iter().enumerate() {
-            let name = format!("items[{index}] ({})", wanted.package_code);
+            let name = format!(
+                "items[{index}] ({})",
+                crate::wire::excerpt(&wanted.package_code)
+            );
             let package = self
                 .catalog
                 .live_package(&wanted.package_code)

@@ -118,6 +118,22 @@ async fn bad_input_gets_the_error_envelope_never_a_500() {
     let bad_quantity = app
         .post_raw("/esim/order", "{\"binoTransactionId\": \"t-1\", \"items\": [{\"packageCode\": \"X\", \"quantity\": \"two\"}]}")
         .await;
+    // A number, or null, where one of a set of names belongs is valid JSON of the wrong
+    // shape, whatever the parser calls it.
+    let long_location = app
+        .search(json!({"locationCode": "X".repeat(100_000)}))
+        .await;
+    let long_package = app
+        .order(json!({"binoTransactionId": "t-long", "items": [{"packageCode": "P".repeat(100_000), "quantity": 1}]}))
+        .await;
+    let mut wrong_names = Vec::new();
+    for body in [
+        r#"{"locationCode": "JP", "type": 123}"#,
+        r#"{"locationCode": "JP", "type": []}"#,
+        r#"{"locationCode": "JP", "filters": {"sort": null}}"#,
+    ] {
+        wrong_names.push((body, app.post_raw("/esim/search", body).await));
+    }
     let no_content_type = app
         .client
         .post(app.url("/esim/search"))
@@ -132,6 +148,24 @@ async fn bad_input_gets_the_error_envelope_never_a_500() {
     assert!(assert_error(&missing, 422, "invalid_request").contains("locationCode"));
     assert_error(&not_object, 422, "invalid_request");
     assert!(assert_error(&bad_quantity, 422, "invalid_request").contains("quantity"));
+    // A value is quoted back in part, never whole.
+    for (answer, status, code) in [
+        (&long_location, 400, "unknown_location"),
+        (&long_package, 422, "invalid_request"),
+    ] {
+        let message = assert_error(answer, status, code);
+        assert!(
+            message.len() < 200 && message.contains("more characters"),
+            "{message}"
+        );
+    }
+    for (body, answer) in &wrong_names {
+        let message = assert_error(answer, 422, "invalid_request");
+        assert!(
+            message.contains("does not match the schema"),
+            "{body}: {message}"
+        );
+    }
     assert_eq!(no_content_type.status(), 415);
 }
 
