@@ -1013,9 +1013,19 @@ impl Turn<'_, '_> {
     }
 
     /// The summary button `body` names by its label ("buy") or its place ("1"), if any.
+    /// English labels count in every language: many travellers type them whatever the
+    /// language of the chat.
     fn typed_summary_button(&self, body: &str) -> Option<String> {
         let typed = words::normalise(body);
         let buttons = self.summary_buttons(self.conversation.menu);
+        let in_english = |id: &str| {
+            let key = match id.split(':').next() {
+                Some("buy") => "button-buy",
+                Some("other") => "button-other-plans",
+                _ => "button-change-destination",
+            };
+            words::normalise(&self.context.texts.get(Language::En, key, &[]))
+        };
         let by_place = typed
             .trim_end_matches('.')
             .parse::<usize>()
@@ -1026,7 +1036,7 @@ impl Turn<'_, '_> {
             .or_else(|| {
                 buttons
                     .iter()
-                    .find(|(_, label)| words::normalise(label) == typed)
+                    .find(|(id, label)| words::normalise(label) == typed || in_english(id) == typed)
             })
             .map(|(id, _)| id.clone())
     }
@@ -1265,9 +1275,11 @@ fn row_titles(offers: &[Offer]) -> Vec<String> {
             }
         })
         .collect();
+    // Compared before any is numbered, so every plan of a pair gets its number, not only
+    // the first.
+    let plain = titles.clone();
     for index in 0..titles.len() {
-        if titles[..index].contains(&titles[index]) || titles[index + 1..].contains(&titles[index])
-        {
+        if plain.iter().filter(|title| **title == plain[index]).count() > 1 {
             let suffix = format!(" #{}", index + 1);
             let keep = ROW_TITLE_CHARS.saturating_sub(suffix.chars().count());
             let base: String = titles[index].chars().take(keep).collect();
@@ -1332,6 +1344,11 @@ mod list_title_tests {
         ];
         let titles = super::row_titles(&offers);
         assert_eq!(titles[1], "5 GB · 7d");
+        assert_eq!(
+            titles[2..4],
+            ["Global 3GB 15Days #3", "Global 3GB 15Days #4"],
+            "both plans of a pair are numbered"
+        );
         for (index, title) in titles.iter().enumerate() {
             assert!(title.chars().count() <= 24, "{title}");
             assert_eq!(

@@ -1861,10 +1861,12 @@ fn a_summary_button_typed_by_its_words_or_place_acts_as_the_tap() {
         assert_eq!(orders_placed(&actions).len(), 1, "{typed:?}: {actions:#?}");
     }
 
-    let mut chat = chat_at(At::ConfirmingPlan);
-    chat.conversation.language = Language::Es;
-    let actions = chat.step(text("Comprar"));
-    assert_eq!(orders_placed(&actions).len(), 1, "{actions:#?}");
+    for typed in ["Comprar", "buy"] {
+        let mut chat = chat_at(At::ConfirmingPlan);
+        chat.conversation.language = Language::Es;
+        let actions = chat.step(text(typed));
+        assert_eq!(orders_placed(&actions).len(), 1, "{typed:?}: {actions:#?}");
+    }
 
     let mut chat = chat_at(At::ConfirmingPlan);
     let actions = chat.step(text("2"));

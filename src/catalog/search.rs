@@ -37,6 +37,27 @@ pub enum SortOrder {
     Validity,
 }
 
+impl SearchFilters {
+    /// What makes these filters unable to match anything, said for the caller to fix; a
+    /// search would otherwise answer an empty list that looks like "no plans".
+    pub fn problem(&self) -> Option<&'static str> {
+        let inverted =
+            |min: Option<u64>, max: Option<u64>| min.zip(max).is_some_and(|(a, b)| a > b);
+        if self.max_price.is_some_and(|max| max < Money::ZERO) {
+            Some("filters.maxPrice must not be negative")
+        } else if inverted(self.min_data_bytes, self.max_data_bytes) {
+            Some("filters.minDataBytes is above filters.maxDataBytes")
+        } else if inverted(
+            self.min_validity_days.map(u64::from),
+            self.max_validity_days.map(u64::from),
+        ) {
+            Some("filters.minValidityDays is above filters.maxValidityDays")
+        } else {
+            None
+        }
+    }
+}
+
 /// The plans among `packages` that pass `filters`, priced with `margin_percent` and sorted.
 pub fn search(packages: &[Package], filters: &SearchFilters, margin_percent: u32) -> Vec<Plan> {
     let speed = filters.speed.as_deref().map(str::to_ascii_uppercase);

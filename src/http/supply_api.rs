@@ -145,6 +145,9 @@ pub(super) async fn search_plans(
                 ApiError::bad_request("unknown_location", error.to_string())
             })?;
     let plan_type = request.plan_type.unwrap_or(PlanType::Base);
+    if let Some(problem) = request.filters.problem() {
+        return Err(ApiError::unprocessable(problem));
+    }
 
     let packages = app
         .catalog

@@ -126,6 +126,18 @@ async fn bad_input_gets_the_error_envelope_never_a_500() {
     let long_package = app
         .order(json!({"binoTransactionId": "t-long", "items": [{"packageCode": "P".repeat(100_000), "quantity": 1}]}))
         .await;
+    let impossible = [
+        json!({"maxPrice": "-1.00"}),
+        json!({"minDataBytes": 2_000_000_000u64, "maxDataBytes": 1_000_000_000u64}),
+        json!({"minValidityDays": 30, "maxValidityDays": 7}),
+    ];
+    let mut impossible_answers = Vec::new();
+    for filters in &impossible {
+        impossible_answers.push(
+            app.search(json!({"locationCode": "JP", "filters": filters}))
+                .await,
+        );
+    }
     let mut wrong_names = Vec::new();
     for body in [
         r#"{"locationCode": "JP", "type": 123}"#,
@@ -158,6 +170,11 @@ async fn bad_input_gets_the_error_envelope_never_a_500() {
             message.len() < 200 && message.contains("more characters"),
             "{message}"
         );
+    }
+    // Filters nothing can pass are the caller's mistake, not an empty catalog.
+    for (filters, answer) in impossible.iter().zip(&impossible_answers) {
+        let message = assert_error(answer, 422, "invalid_request");
+        assert!(message.starts_with("filters."), "{filters}: {message}");
     }
     for (body, answer) in &wrong_names {
         let message = assert_error(answer, 422, "invalid_request");
