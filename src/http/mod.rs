@@ -22,13 +22,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
@@ -92,29 +93,13 @@ pub fn router(app: Arc<App>) -> Router {
                 }))
                 .layer(middleware::map_response(envelope_bare_errors))
                 .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-                .layer(middleware::from_fn_with_state(
+                // Its bare 408 gets the envelope from the layer above, like any bare error.
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
                     REQUEST_TIMEOUT,
-                    answer_within,
                 )),
         )
         .with_state(app)
-}
-
-/// Gives up on a request that takes longer than `limit`, body upload included, and says so
-/// with the error envelope rather than tower-http's empty 408.
-async fn answer_within(State(limit): State<Duration>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
-            format!(
-                "the request took longer than {} s; send it again",
-                limit.as_secs()
-            ),
-        )
-        .into_response(),
-    }
 }
 
 /// Gives an error status that a layer or extractor answered without a body the error
@@ -221,10 +206,11 @@ mod tests {
                     "too late"
                 }),
             )
-            .layer(middleware::from_fn_with_state(
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
-                answer_within,
-            ));
+            ))
+            .layer(middleware::map_response(envelope_bare_errors));
 
         let (status, body) = answer(slow, "/slow").await;
 
@@ -244,10 +230,11 @@ mod tests {
                 "/quick",
                 get(|| async { axum::Json(serde_json::json!({"ok": true})) }),
             )
-            .layer(middleware::from_fn_with_state(
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
-                answer_within,
-            ));
+            ))
+            .layer(middleware::map_response(envelope_bare_errors));
 
         let (status, body) = answer(quick, "/quick").await;
 

@@ -1,14 +1,11 @@
 //! The supply API for businesses: search plans, order eSIMs, read orders back.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
-use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use governor::clock::Clock;
 use secrecy::ExposeSecret;
@@ -40,7 +37,7 @@ pub struct ApiCaller {
 }
 
 impl FromRequestParts<Arc<App>> for ApiCaller {
-    type Rejection = Response;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -57,7 +54,6 @@ impl FromRequestParts<Arc<App>> for ApiCaller {
             .map(str::trim)
             .ok_or_else(|| {
                 ApiError::unauthorized("send an API key as Authorization: Bearer <key>")
-                    .into_response()
             })?;
         // Compare with every key, without stopping at the first match, so the time taken
         // says nothing about which keys exist.
@@ -66,7 +62,7 @@ impl FromRequestParts<Arc<App>> for ApiCaller {
             matched |= key.expose_secret().as_bytes().ct_eq(presented.as_bytes());
         }
         if !bool::from(matched) {
-            return Err(ApiError::unauthorized("the API key is not valid").into_response());
+            return Err(ApiError::unauthorized("the API key is not valid"));
         }
 
         // Only valid keys are paced, so the limiter holds one entry per configured key and
@@ -76,25 +72,13 @@ impl FromRequestParts<Arc<App>> for ApiCaller {
             Ok(()) => Ok(ApiCaller { owner }),
             Err(not_until) => {
                 let wait = not_until.wait_time_from(app.api_limiter.clock().now());
-                Err(rate_limited(wait))
+                Err(ApiError::rate_limited(
+                    wait,
+                    "too many requests with this API key; wait for Retry-After seconds",
+                ))
             }
         }
     }
-}
-
-/// The 429 answer, with the whole seconds to wait (at least one) in `Retry-After`.
-fn rate_limited(wait: Duration) -> Response {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let mut response = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        "too many requests with this API key; wait for Retry-After seconds",
-    )
-    .into_response();
-    response
-        .headers_mut()
-        .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-    response
 }
 
 /// A catalog search.

@@ -311,20 +311,23 @@ fn fault(status: u16, body: &[u8]) -> Option<String> {
     None
 }
 
+/// Settings (without the `BINO_` prefix) that open every route the bodies go to, on top
+/// of the test app's own.
+const HOSTILE_SETTINGS: [(&str, &str); 8] = [
+    ("PAYMENTS", "stripe"),
+    ("STRIPE_SECRET_KEY", "sk_test_hostile"),
+    ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET),
+    // Nothing here opens a checkout; a closed local port keeps it off the network.
+    ("STRIPE_BASE_URL", "http://127.0.0.1:9"),
+    ("PUBLIC_URL", "https://bino.example"),
+    ("ADMIN_KEY", ADMIN_KEY),
+    // The point is to reach the parsers, not the rate limit.
+    ("API_RATE_PER_SECOND", "100000"),
+    ("API_RATE_BURST", "1000000"),
+];
+
 async fn spawn_hostile_app() -> TestApp {
-    spawn_app_with(&[
-        ("PAYMENTS", "stripe"),
-        ("STRIPE_SECRET_KEY", "sk_test_hostile"),
-        ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET),
-        // Nothing here opens a checkout; a closed local port keeps it off the network.
-        ("STRIPE_BASE_URL", "http://127.0.0.1:9"),
-        ("PUBLIC_URL", "https://bino.example"),
-        ("ADMIN_KEY", ADMIN_KEY),
-        // The point is to reach the parsers, not the rate limit.
-        ("API_RATE_PER_SECOND", "100000"),
-        ("API_RATE_BURST", "1000000"),
-    ])
-    .await
+    spawn_app_with(&HOSTILE_SETTINGS).await
 }
 
 /// The test's bodies, dealt into one list per sender. Seeded, so every run posts the same.
@@ -437,32 +440,30 @@ async fn a_real_server_keeps_its_memory_bounded_under_hostile_bodies() {
     let prefix = random_prefix();
     let listen = format!("127.0.0.1:{port}");
     let api_keys = format!("{API_KEY},{OTHER_API_KEY}");
+    let mut settings: Vec<(String, String)> = [
+        ("LISTEN", listen.as_str()),
+        ("REDIS_URL", &redis),
+        ("REDIS_PREFIX", &prefix),
+        ("API_KEYS", &api_keys),
+        ("SUPPLIER_WEBHOOK_TOKEN", WEBHOOK_TOKEN),
+        ("WHATSAPP_APP_SECRET", APP_SECRET),
+        ("WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN),
+    ]
+    .iter()
+    .chain(&HOSTILE_SETTINGS)
+    .map(|(name, value)| (format!("BINO_{name}"), (*value).to_owned()))
+    .collect();
+    settings.push(("RUST_LOG".to_owned(), "error".to_owned()));
+    let settings: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
     let mut child = Running(
-        bino(
-            &["serve"],
-            &[
-                ("BINO_LISTEN", &listen),
-                ("BINO_REDIS_URL", &redis),
-                ("BINO_REDIS_PREFIX", &prefix),
-                ("BINO_API_KEYS", &api_keys),
-                ("BINO_SUPPLIER_WEBHOOK_TOKEN", WEBHOOK_TOKEN),
-                ("BINO_WHATSAPP_APP_SECRET", APP_SECRET),
-                ("BINO_WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN),
-                ("BINO_PAYMENTS", "stripe"),
-                ("BINO_STRIPE_SECRET_KEY", "sk_test_hostile"),
-                ("BINO_STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET),
-                ("BINO_STRIPE_BASE_URL", "http://127.0.0.1:9"),
-                ("BINO_PUBLIC_URL", "https://bino.example"),
-                ("BINO_ADMIN_KEY", ADMIN_KEY),
-                ("BINO_API_RATE_PER_SECOND", "100000"),
-                ("BINO_API_RATE_BURST", "1000000"),
-                ("RUST_LOG", "error"),
-            ],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("bino starts"),
+        bino(&["serve"], &settings)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("bino starts"),
     );
     let base = format!("http://{listen}");
     let client = reqwest::Client::new();

@@ -49,6 +49,16 @@ struct Posted {
     status: Option<u16>,
 }
 
+/// The messages of the posts answered with `status`.
+fn answered<'a>(
+    posts: impl Iterator<Item = &'a Posted>,
+    status: u16,
+) -> impl Iterator<Item = MessageRef> {
+    posts
+        .filter(move |post| post.status == Some(status))
+        .map(|post| post.message)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whatsapp_deliveries_get_503_while_redis_is_frozen_and_are_answered_once_it_thaws() {
     const TRAVELLERS: usize = 50;
@@ -106,21 +116,9 @@ async fn whatsapp_deliveries_get_503_while_redis_is_frozen_and_are_answered_once
         .iter()
         .filter(|post| post.sent_at > resumed_at)
         .collect();
-    let accepted: HashSet<MessageRef> = posted
-        .iter()
-        .filter(|post| post.status == Some(200))
-        .map(|post| post.message)
-        .collect();
-    let refused: Vec<MessageRef> = posted
-        .iter()
-        .filter(|post| post.status == Some(503))
-        .map(|post| post.message)
-        .collect();
-    let after_accepted: Vec<MessageRef> = after
-        .iter()
-        .filter(|post| post.status == Some(200))
-        .map(|post| post.message)
-        .collect();
+    let accepted: HashSet<MessageRef> = answered(posted.iter(), 200).collect();
+    let refused: Vec<MessageRef> = answered(posted.iter(), 503).collect();
+    let after_accepted: Vec<MessageRef> = answered(after.iter().copied(), 200).collect();
     let replies_to_accepted = settled_replies(
         &graph,
         TRAVELLERS,

@@ -67,16 +67,21 @@ pub async fn spawn_with_graph_and(graph: &MockServer, extra: &[(&str, &str)]) ->
 
 /// One delivery with one message from the traveller; `message` is the message's own
 /// object (type and content), to which id, sender and timestamp are added.
-pub fn delivery(id: &str, mut message: Value) -> Vec<u8> {
+pub fn delivery(id: &str, message: Value) -> Vec<u8> {
+    delivery_from(TRAVELLER, id, message)
+}
+
+/// Like [`delivery`], from the traveller with phone number `from`.
+pub fn delivery_from(from: &str, id: &str, mut message: Value) -> Vec<u8> {
     message["id"] = json!(id);
-    message["from"] = json!(TRAVELLER);
+    message["from"] = json!(from);
     message["timestamp"] = json!(chrono::Utc::now().timestamp().to_string());
     json!({
         "object": "whatsapp_business_account",
         "entry": [{"id": "120000000000001", "changes": [{"field": "messages", "value": {
             "messaging_product": "whatsapp",
             "metadata": {"display_phone_number": "15550009999", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": "Test Traveller"}, "wa_id": TRAVELLER}],
+            "contacts": [{"profile": {"name": "Test Traveller"}, "wa_id": from}],
             "messages": [message]
         }}]}]
     })

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use wiremock::MockServer;
 
 use super::app::APP_SECRET;
-use super::chat::{PHONE_NUMBER_ID, message_calls};
+use super::chat::{PHONE_NUMBER_ID, delivery_from, message_calls};
 
 const COUNTRIES: [&str; 10] = [
     "Japan", "France", "Peru", "Italy", "Spain", "Mexico", "Brazil", "Canada", "Germany",
@@ -63,6 +63,11 @@ pub async fn wait_until_healthy(client: &reqwest::Client, base: &str) {
     panic!("bino serve did not become healthy at {base}");
 }
 
+/// Sends `request` and reads the answer as JSON.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Orders a Japanese plan through the supply API of the server at `base` as `id`, and
 /// returns the order once its profile is allocated.
 pub async fn order_a_japanese_esim(
@@ -71,44 +76,35 @@ pub async fn order_a_japanese_esim(
     key: &str,
     id: &str,
 ) -> Value {
-    let search: Value = client
-        .post(format!("{base}/esim/search"))
-        .bearer_auth(key)
-        .json(&json!({"locationCode": "JP"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let search = json_of(
+        client
+            .post(format!("{base}/esim/search"))
+            .bearer_auth(key)
+            .json(&json!({"locationCode": "JP"})),
+    )
+    .await;
     let plan = search["plans"]
         .as_array()
         .unwrap()
         .iter()
         .find(|plan| plan["data_allowance"] == "total")
         .expect("a Japanese plan");
-    let placed: Value = client
-        .post(format!("{base}/esim/order"))
-        .bearer_auth(key)
-        .json(&json!({"binoTransactionId": id, "items": [{"packageCode": plan["packageCode"], "quantity": 1}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let placed = json_of(
+        client
+            .post(format!("{base}/esim/order"))
+            .bearer_auth(key)
+            .json(&json!({"binoTransactionId": id, "items": [{"packageCode": plan["packageCode"], "quantity": 1}]})),
+    )
+    .await;
     assert_eq!(placed["status"], "SUBMITTED", "{placed}");
 
     for _ in 0..100 {
-        let order: Value = client
-            .get(format!("{base}/esim/orders/{id}"))
-            .bearer_auth(key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let order = json_of(
+            client
+                .get(format!("{base}/esim/orders/{id}"))
+                .bearer_auth(key),
+        )
+        .await;
         if order["status"] == "ALLOCATED" {
             return order;
         }
@@ -177,24 +173,11 @@ impl MessageRef {
     /// The signed webhook body carrying this message, with an id unique to `run`.
     pub fn delivery(&self, run: &str) -> Vec<u8> {
         let country = COUNTRIES[self.traveller % COUNTRIES.len()];
-        let phone = self.phone();
-        json!({
-            "object": "whatsapp_business_account",
-            "entry": [{"id": "120000000000001", "changes": [{"field": "messages", "value": {
-                "messaging_product": "whatsapp",
-                "metadata": {"display_phone_number": "15550009999", "phone_number_id": PHONE_NUMBER_ID},
-                "contacts": [{"profile": {"name": "Test Traveller"}, "wa_id": phone}],
-                "messages": [{
-                    "id": format!("wamid.{run}-{}-{}", self.traveller, self.number),
-                    "from": phone,
-                    "timestamp": chrono::Utc::now().timestamp().to_string(),
-                    "type": "text",
-                    "text": {"body": format!("{country}, {} days", self.number)}
-                }]
-            }}]}]
-        })
-        .to_string()
-        .into_bytes()
+        delivery_from(
+            &self.phone(),
+            &format!("wamid.{run}-{}-{}", self.traveller, self.number),
+            json!({"type": "text", "text": {"body": format!("{country}, {} days", self.number)}}),
+        )
     }
 }
 
